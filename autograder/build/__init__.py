@@ -1,0 +1,1 @@
+"""Builders: the student and solution notebooks, the otter/Gradescope zip and the nbgrader course."""

@@ -1,0 +1,89 @@
+"""``autograder``: build the assignment, grade submissions, show the points table."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import ASSIGNMENT, mnist
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Autograding kit for the chapter-2 assignment (Deep Learning with Python, Korean course).")
+console = Console(stderr=True)
+
+MnistOption = typer.Option(None, "--mnist", help="Keras-layout mnist.npz (default: $MNIST_NPZ, the Keras cache, a download).")
+
+
+def _resolve_mnist(path: Optional[Path], required: bool) -> Optional[Path]:
+    try:
+        return mnist.resolve(path)
+    except mnist.MnistUnavailable as error:
+        if required:
+            console.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2)
+        console.print(f"[yellow]warning:[/yellow] {error}")
+        return None
+
+
+@app.command()
+def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder."),
+          mnist_path: Optional[Path] = MnistOption) -> None:
+    """Write the student and solution notebooks (and the Gradescope zip and nbgrader course)."""
+    from .build import assignment
+
+    data = _resolve_mnist(mnist_path, required=False) if mnist_path or os.environ.get(mnist.ENV_VAR) else None
+    for written in assignment.build_all(out, data):
+        console.print(f"wrote {written}")
+
+
+@app.command()
+def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or folders of them."),
+          out: Path = typer.Option(Path("grades"), "--out", help="Output folder."),
+          jobs: int = typer.Option(1, "--jobs", min=1, help="Submissions graded at once."),
+          force: bool = typer.Option(False, "--force", help="Grade again even if already graded."),
+          mnist_path: Optional[Path] = MnistOption) -> None:
+    """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
+    from .engine.batch import find_notebooks, grade_all
+
+    missing = [str(p) for p in submissions if not p.exists()]
+    if missing:
+        console.print(f"[red]error:[/red] no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(2)
+    paths = find_notebooks(submissions)
+    if not paths:
+        console.print("[red]error:[/red] no .ipynb files found")
+        raise typer.Exit(2)
+    data = _resolve_mnist(mnist_path, required=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("grading", total=len(paths))
+
+        def shown(result, reused):
+            tag = "kept" if reused else f"{result.seconds:.0f}s"
+            progress.console.print(f"{result.submission}: {result.total:g}/{result.possible():g} "
+                                   f"({tag}) {'' if result.status == 'ok' else result.status[:120]}")
+            progress.advance(task)
+
+        grade_all(paths, out, data, jobs=jobs, force=force, on_result=shown)
+    console.print(f"wrote {out / 'grades.csv'}")
+
+
+@app.command()
+def points() -> None:
+    """Print the points table (question, case, points) as Markdown."""
+    from .ch02.questions import questions
+
+    print("| question | case | points |\n|---|---|---|")
+    for question in questions("mnist.npz"):
+        for case in question.cases:
+            print(f"| {question.id} | {case.name} | {case.points:g} |")
+        print(f"| **{question.id}** | **합계** | **{question.points:g}** |")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Grading engine: probes, cases, kernels, reports."""

@@ -1,0 +1,172 @@
+"""Ready-made cases for a function graded on inputs: values, shape/dtype, no mutation,
+the course's asserts and the naive rule. Questions q2-q7 are built from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from . import naive_rule, runtime, show
+from .cases import Case, Verdict
+
+STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the graded function: positional arguments, optional keywords."""
+
+    args: tuple
+    kwargs: tuple = ()  # (name, value) pairs
+
+    def spec(self, name: str, **extra) -> dict:
+        return {"op": "call", "object": name, "args": [runtime.encode(a) for a in self.args],
+                "kwargs": {k: runtime.encode(v) for k, v in self.kwargs}, **extra}
+
+    def shown(self) -> list[str]:
+        names = ["x", "y", "z", "w"]
+        parts = [f"{names[i] if i < len(names) else f'arg{i}'}: {show.value(a)}"
+                 for i, a in enumerate(self.args)]
+        return parts + [f"{k}={v!r}" for k, v in self.kwargs]
+
+
+def value_keys(name: str, calls: Sequence[Call]) -> tuple[str, ...]:
+    return tuple(f"{name}:value:{i}" for i in range(len(calls)))
+
+
+def result_array(observation: dict):
+    """The returned value as an array, or None with a reason."""
+    if not observation.get("ok"):
+        return None, show.error(observation)
+    if "error" in observation:
+        return None, show.error(observation)
+    payload = observation["result"]
+    if payload["t"] in ("list", "tuple", "none", "bool"):
+        return None, f"배열이나 숫자가 아닌 값을 반환했습니다: {show.value(payload)}"
+    value = runtime.decode(payload)
+    return np.asarray(value), None
+
+
+def close(got: np.ndarray, expected: np.ndarray) -> bool:
+    if got.shape != expected.shape:
+        return False
+    if not np.issubdtype(got.dtype, np.number) and got.dtype != np.bool_:
+        return False
+    if np.issubdtype(expected.dtype, np.integer) and np.issubdtype(got.dtype, np.integer):
+        return bool(np.array_equal(got, expected))
+    tolerance = 1e-4 if np.float32 in (got.dtype, expected.dtype) else 1e-7
+    return bool(np.allclose(got.astype(np.float64), expected.astype(np.float64),
+                            rtol=tolerance, atol=tolerance))
+
+
+def values_correct(name: str, calls: Sequence[Call], observed, expected) -> Verdict:
+    """Every call returns the reference's value (shape first, then values)."""
+    for call, key in zip(calls, value_keys(name, calls)):
+        want, _ = result_array(expected[key])
+        got, problem = result_array(observed[key])
+        if problem:
+            return Verdict(False, show.mismatch(call.shown(), show.value(want), problem,
+                                                f"{name} 호출이 실패했습니다."))
+        if got.shape != want.shape:
+            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
+                                                f"{name}: 결과의 모양이 다릅니다."))
+        if not close(got, want):
+            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
+                                                f"{name}: 결과 값이 다릅니다."))
+    return Verdict(True)
+
+
+def function_cases(name: str, calls: Sequence[Call], bad_calls: Sequence[Call] = (),
+                   keep_dtype: bool = False, naive: Call | None = None, naive_work: int = 0,
+                   value_points: float = 2.0) -> tuple[dict, tuple[Case, ...]]:
+    """Specs and cases for one graded function. ``calls`` are ordered small to large, so the
+    first failure shown is the smallest input."""
+    specs = {key: call.spec(name) for key, call in zip(value_keys(name, calls), calls)}
+    keys = value_keys(name, calls)
+
+    def values(observed, expected):
+        return values_correct(name, calls, observed, expected)
+
+    def shape_and_dtype(observed, expected):
+        for call, key in zip(calls, keys):
+            want, _ = result_array(expected[key])
+            got, problem = result_array(observed[key])
+            if problem:
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), problem))
+            if got.shape != want.shape:
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
+                                                    "결과의 모양(shape)이 다릅니다."))
+            if keep_dtype and got.dtype != want.dtype:
+                return Verdict(False, show.mismatch(
+                    call.shown(), show.value(want), show.value(got),
+                    f"결과의 dtype이 입력과 같아야 합니다: 기대 {want.dtype}, 받은 {got.dtype}."))
+        return Verdict(True)
+
+    def not_mutated(observed, expected):
+        for call, key in zip(calls, keys):
+            observation = observed[key]
+            if not observation.get("ok") or "error" in observation:
+                return Verdict(False, show.error(observation))
+            if any(observation.get("mutated", [])):
+                return Verdict(False, show.mismatch(
+                    call.shown(), "입력 배열은 바뀌지 않아야 합니다", "입력 배열이 바뀌었습니다",
+                    f"{name}이(가) 입력을 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."))
+        return Verdict(True)
+
+    cases = [
+        Case(f"{name}: 값", value_points, keys, values),
+        Case(f"{name}: 결과 모양{'과 dtype' if keep_dtype else ''}", 1.0, keys, shape_and_dtype),
+        Case(f"{name}: 입력을 바꾸지 않음", 1.0, keys, not_mutated),
+    ]
+
+    if bad_calls:
+        bad_keys = tuple(f"{name}:bad:{i}" for i in range(len(bad_calls)))
+        specs.update({key: call.spec(name) for key, call in zip(bad_keys, bad_calls)})
+
+        def asserts(observed, expected):
+            working = values(observed, expected)
+            if not working.passed:
+                return Verdict(False, "먼저 올바른 입력에서 정확한 값을 계산해야 합니다.")
+            for call, key in zip(bad_calls, bad_keys):
+                observation = observed[key]
+                error = (observation.get("error") or {}).get("type")
+                if observation.get("ok") and error and error not in STOP_ERRORS:
+                    continue
+                got = (show.error(observation) if error else
+                       f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
+                       if observation.get("result") else show.error(observation))
+                return Verdict(False, show.mismatch(
+                    call.shown(), "AssertionError (교재의 assert 문)", got,
+                    f"{name}: 랭크나 모양이 맞지 않는 입력은 거부해야 합니다."))
+            return Verdict(True)
+
+        cases.append(Case(f"{name}: 랭크·모양 검사(assert)", 1.0, keys + bad_keys, asserts))
+
+    if naive is not None:
+        naive_key = f"{name}:naive"
+        specs[naive_key] = naive.spec(name, trace=True)
+
+        def loops(observed, expected):
+            if not values(observed, expected).passed:
+                return Verdict(False, "먼저 정확한 값을 계산해야 합니다.")
+            observation = observed[naive_key]
+            if not observation.get("ok") or "error" in observation:
+                return Verdict(False, show.error(observation))
+            found = naive_rule.findings(observation.get("sources") or [])
+            events = int(observation.get("events", 0))
+            if found:
+                return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
+                                      f"벡터화된 연산이 보입니다: {', '.join(found)}")
+            if events < naive_work:
+                return Verdict(False, (
+                    f"{name}은(는) 원소마다 파이썬 반복문으로 계산해야 합니다. "
+                    f"입력 {', '.join(show.value(a, 60).split(':')[0] for a in naive.args)}에서 "
+                    f"적어도 {naive_work}번의 반복이 필요한데 파이썬 코드는 {events}줄만 실행되었습니다 "
+                    "(넘파이/텐서플로의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+            return Verdict(True)
+
+        cases.append(Case(f"{name}: 반복문으로 구현 (naive 규칙)", 1.0,
+                          keys + (naive_key,), loops))
+    return specs, tuple(cases)

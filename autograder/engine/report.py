@@ -1,0 +1,91 @@
+"""What grading writes: ``grades.csv``, and per submission ``results.json`` (Gradescope's
+results schema), ``feedback.md`` (Korean) and ``result.json`` (the kit's own record, read
+back when an interrupted run resumes)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Sequence
+
+from .cases import Question
+from .grade import SubmissionResult
+
+RECORD = "result.json"
+
+
+def gradescope_results(result: SubmissionResult) -> dict:
+    tests = [{
+        "name": f"{case.question} · {case.name}",
+        "score": case.points,
+        "max_score": case.max_points,
+        "status": "passed" if case.passed else "failed",
+        "output": case.message if not case.passed else (case.message or "통과"),
+        "visibility": "visible",
+    } for case in result.cases]
+    return {
+        "score": result.total,
+        "execution_time": round(result.seconds, 1),
+        "output": "" if result.status == "ok" else f"채점 중 문제: {result.status}",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def feedback_markdown(result: SubmissionResult, questions: Sequence[Question]) -> str:
+    lines = [f"# 2장 과제 채점 결과: {result.submission}", "",
+             f"**총점: {_num(result.total)} / {_num(result.possible())}**", ""]
+    if result.status != "ok":
+        lines += ["## 채점 중 발견된 문제", ""] + [f"- {part}" for part in result.status.split("; ")] + [""]
+    lines += ["| 문제 | 점수 |", "|---|---|"]
+    for question in questions:
+        lines.append(f"| {question.id} ({question.title}) | "
+                     f"{_num(result.score(question.id))} / {_num(result.possible(question.id))} |")
+    lines.append("")
+    for question in questions:
+        cases = [c for c in result.cases if c.question == question.id]
+        lines += [f"## {question.id}: {question.title}", ""]
+        for case in cases:
+            mark = "✅" if case.passed else "❌"
+            lines.append(f"- {mark} {case.name} ({_num(case.points)}/{_num(case.max_points)})")
+            if case.message and (not case.passed or "\n" in case.message):
+                lines += ["", "  ```text"] + [f"  {line}" for line in case.message.splitlines()] + ["  ```"]
+        lines.append("")
+    if result.cell_errors:
+        lines += ["## 실행 중 오류가 난 코드 셀", ""] + [f"- {error}" for error in result.cell_errors[:30]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def write_submission(result: SubmissionResult, questions: Sequence[Question], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(
+        json.dumps(gradescope_results(result), ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "feedback.md").write_text(feedback_markdown(result, questions), encoding="utf-8")
+    # Written last: its presence marks the submission as finished.
+    (folder / RECORD).write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
+
+
+def read_record(folder: Path) -> SubmissionResult | None:
+    try:
+        return SubmissionResult.from_dict(json.loads((folder / RECORD).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_grades(results: Sequence[SubmissionResult], questions: Sequence[Question], path: Path) -> None:
+    columns = ["submission", *(q.id for q in questions), "total", "possible", "status"]
+    temporary = path.with_suffix(".csv.tmp")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for result in sorted(results, key=lambda r: r.submission):
+            writer.writerow([result.submission, *(_num(result.score(q.id)) for q in questions),
+                             _num(result.total), _num(result.possible()), result.status])
+    temporary.replace(path)

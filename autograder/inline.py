@@ -1,0 +1,85 @@
+"""The hidden checks, driven from inside a notebook kernel (otter's and nbgrader's test cells).
+
+``autograder grade`` runs the same probes in the student's kernel but judges them in its own
+process; here, where otter and nbgrader already run their tests in the student's kernel, the
+probes run on the notebook's globals and are judged in place. Results are cached per
+question, so a test file with one doctest per case runs the probes once.
+
+    >>> from autograder.inline import case_passed
+    >>> case_passed("q3_elementwise", 0, globals())
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from . import mnist
+from .ch02.questions import questions
+from .engine import runtime
+from .engine.cases import CaseResult, judge_question
+from .engine.grade import KIT_DIRS, expected_observations
+from .engine.kernel import KIT_PACKAGES
+
+_cache: dict[tuple[str, int], list[CaseResult]] = {}
+
+
+def _mnist_path() -> str | None:
+    try:
+        return str(mnist.resolve(download=True))
+    except mnist.MnistUnavailable:
+        return None
+
+
+def _question(question_id: str):
+    for question in questions(_mnist_path()):
+        if question.id == question_id:
+            return question
+    raise KeyError(f"unknown question {question_id!r}")
+
+
+def _kit_origin(question, namespace: Mapping) -> str | None:
+    for name in question.objects:
+        if name not in namespace:
+            continue
+        where = runtime.origin(namespace[name])
+        if where["module"].split(".")[0] in KIT_PACKAGES or where["file"].startswith(KIT_DIRS):
+            return f"{name}이(가) 채점 도구의 모듈({where['module'] or where['file']})에서 왔습니다. 이 문제는 0점입니다."
+    return None
+
+
+def results(question_id: str, namespace: Mapping) -> list[CaseResult]:
+    """Every case of a question, judged on the objects in ``namespace``."""
+    key = (question_id, id(namespace))
+    if key not in _cache:
+        question = _question(question_id)
+        expected = expected_observations([question])[question.id]
+        reason = _kit_origin(question, namespace)
+        observed = None if reason else {k: runtime.run_probe(spec, namespace) for k, spec in question.specs.items()}
+        _cache[key] = judge_question(question, observed, expected, reason)
+    return _cache[key]
+
+
+def case_passed(question_id: str, index: int, namespace: Mapping) -> bool:
+    """One case; prints its Korean message when it fails (otter shows it)."""
+    case = results(question_id, namespace)[index]
+    if not case.passed and case.message:
+        print(case.message)
+    return case.passed
+
+
+def points(question_id: str, namespace: Mapping) -> float:
+    """Points earned on a question, with a Korean report (nbgrader's partial credit)."""
+    earned = 0.0
+    for case in results(question_id, namespace):
+        mark = "통과" if case.passed else "실패"
+        print(f"[{mark}] {case.name} ({case.points:g}/{case.max_points:g})")
+        if not case.passed and case.message:
+            print("    " + case.message.replace("\n", "\n    "))
+        earned += case.points
+    return earned
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
