@@ -46,9 +46,14 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
           out: Path = typer.Option(Path("grades"), "--out", help="Output folder."),
           jobs: int = typer.Option(1, "--jobs", min=1, help="Submissions graded at once."),
           force: bool = typer.Option(False, "--force", help="Grade again even if already graded."),
+          cache: bool = typer.Option(True, "--cache/--no-cache",
+                                     help="Reuse training-check results of identical code (kept in DIR/.cache)."),
+          cell_timeout: int = typer.Option(120, "--cell-timeout", min=1, help="Seconds one notebook cell may run."),
+          memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
     from .engine.batch import find_notebooks, grade_all
+    from .engine.kernel import Limits
 
     missing = [str(p) for p in submissions if not p.exists()]
     if missing:
@@ -69,7 +74,8 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
                                    f"({tag}) {'' if result.status == 'ok' else result.status[:120]}")
             progress.advance(task)
 
-        grade_all(paths, out, data, jobs=jobs, force=force, on_result=shown)
+        grade_all(paths, out, data, jobs=jobs, force=force, cache=out / ".cache" if cache else None,
+                  limits=Limits(cell_seconds=cell_timeout, memory_mb=memory_mb), on_result=shown)
     console.print(f"wrote {out / 'grades.csv'}")
 
 

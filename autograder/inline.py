@@ -18,8 +18,7 @@ from . import mnist
 from .ch02.questions import questions
 from .engine import runtime
 from .engine.cases import CaseResult, judge_question
-from .engine.grade import KIT_DIRS, expected_observations
-from .engine.kernel import KIT_PACKAGES
+from .engine.grade import expected_observations, origin_problem
 
 _cache: dict[tuple[str, int], list[CaseResult]] = {}
 
@@ -40,11 +39,9 @@ def _question(question_id: str):
 
 def _kit_origin(question, namespace: Mapping) -> str | None:
     for name in question.objects:
-        if name not in namespace:
-            continue
-        where = runtime.origin(namespace[name])
-        if where["module"].split(".")[0] in KIT_PACKAGES or where["file"].startswith(KIT_DIRS):
-            return f"{name}이(가) 채점 도구의 모듈({where['module'] or where['file']})에서 왔습니다. 이 문제는 0점입니다."
+        problem = origin_problem(name, runtime.origin(namespace[name])) if name in namespace else None
+        if problem:
+            return problem + " 이 문제는 0점입니다."
     return None
 
 

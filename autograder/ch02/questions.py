@@ -101,7 +101,8 @@ def q1_keras_mnist() -> Question:
         return Verdict(got["loss"] == want["loss"], f"손실 함수: 기대 {want['loss']}, 받은 {got['loss']}")
 
     def metrics(got, want):
-        return Verdict(got["metrics"] == want["metrics"],
+        accuracy = {"accuracy", "acc", "sparse_categorical_accuracy"}  # what Keras resolves "accuracy" to here
+        return Verdict(len(got["metrics"]) == 1 and got["metrics"][0] in accuracy,
                        f"모니터링 지표: 기대 {want['metrics']}, 받은 {got['metrics']}")
 
     def output(got, want):
@@ -485,12 +486,10 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
         failed = _ok(got, "fit(model, images, labels, epochs=2, batch_size=64)")
         if failed:
             return failed
-        if len(got["generators"]) != 2:
-            return Verdict(False, f"fit(..., epochs=2)는 에포크마다 BatchGenerator를 새로 만들어야 합니다: "
-                                  f"{len(got['generators'])}번 만들었습니다.")
-        return Verdict(len(got["calls"]) == len(want["calls"]),
-                       f"fit(300개 샘플, epochs=2, batch_size=64): one_training_step 호출 수 기대 "
-                       f"{len(want['calls'])}, 받은 {len(got['calls'])}")
+        seen = sum(size for size, _ in got["calls"])  # samples trained on, whatever the batch size
+        wanted = sum(size for size, _ in want["calls"])
+        return Verdict(seen == wanted, f"fit(300개 샘플, epochs=2): 훈련에 쓴 샘플 수 기대 {wanted} "
+                                       f"(2 에포크 × 300), 받은 {seen}")
 
     def fit_batch_size(observed, expected):
         got, want = observed["fit"], expected["fit"]
@@ -499,7 +498,7 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
             return failed
         sizes = [size for size, _ in got["calls"]]
         wanted = [size for size, _ in want["calls"]]
-        return Verdict(got["calls"] == want["calls"],
+        return Verdict(sizes == wanted,
                        f"fit(300개 샘플, epochs=2, batch_size=64)의 배치 크기: 기대 {wanted}, 받은 {sizes} "
                        "(batch_size를 BatchGenerator에 넘겨야 합니다)")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import report
+from .cache import ProbeCache
 from .grade import SubmissionResult, grade_notebook
 from .kernel import Limits
 
@@ -50,19 +51,21 @@ class Job:
     name: str
     mnist: Path | None
     limits: Limits
+    cache: Path | None
 
 
 def _grade(job: Job) -> SubmissionResult:
     from ..ch02.questions import questions
 
     return grade_notebook(job.path, job.name, questions(str(job.mnist) if job.mnist else None),
-                          job.mnist, job.limits)
+                          job.mnist, job.limits, ProbeCache(job.cache))
 
 
 def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, force: bool = False,
-              limits: Limits = Limits(),
+              limits: Limits = Limits(), cache: Path | None = None,
               on_result: Callable[[SubmissionResult, bool], None] | None = None) -> list[SubmissionResult]:
     """Grade every submission into ``out``; finished ones are kept and skipped unless ``force``.
+    ``cache`` is a folder for the training check's results, keyed by the code it ran.
     ``on_result(result, reused)`` is called as each one is done (progress display)."""
     from ..ch02.questions import questions
 
@@ -78,7 +81,7 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
             if on_result:
                 on_result(previous, True)
         else:
-            pending.append(Job(path, name, mnist, limits))
+            pending.append(Job(path, name, mnist, limits, cache))
 
     def finish(result: SubmissionResult) -> None:
         report.write_submission(result, question_list, out / result.submission)

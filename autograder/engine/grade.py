@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .. import ASSIGNMENT
 from . import runtime, submission
+from .cache import CACHED_PROBES, ProbeCache, code_key
 from .cases import CaseResult, Question, judge_question
 from .kernel import KIT_PACKAGES, KernelSession, Limits, ProbeFailed
 
@@ -64,7 +65,7 @@ def expected_observations(questions: Sequence[Question]) -> dict[str, dict]:
 
 
 def grade_notebook(path: Path, name: str, questions: Sequence[Question], mnist_path: Path | None,
-                   limits: Limits = Limits()) -> SubmissionResult:
+                   limits: Limits = Limits(), probe_cache: ProbeCache = ProbeCache(None)) -> SubmissionResult:
     started = time.monotonic()
     expected = expected_observations(questions)
     try:
@@ -95,13 +96,30 @@ def grade_notebook(path: Path, name: str, questions: Sequence[Question], mnist_p
                 cases += judge_question(question, None, expected[question.id], kit + " 이 문제는 0점입니다.")
                 continue
             try:
-                observed, reason = session.probe(dict(question.specs)), None
+                observed, reason = _probe(session, question, notebook, probe_cache), None
             except ProbeFailed as failure:
                 observed, reason = None, str(failure)
                 status.append(f"{question.id}: {reason}")
             cases += judge_question(question, observed, expected[question.id], reason)
     return SubmissionResult(name, str(path), cases, "; ".join(status) or "ok", cell_errors,
                             time.monotonic() - started)
+
+
+def _probe(session: KernelSession, question: Question, notebook: submission.Submission,
+           probe_cache: ProbeCache) -> dict:
+    """The question's observations, slow probes served from the cache when the code is known."""
+    specs, found, keys = dict(question.specs), {}, {}
+    for name in CACHED_PROBES & specs.keys():
+        keys[name] = code_key(specs[name], question.objects, notebook)
+        hit = probe_cache.get(keys[name])
+        if hit is not None:
+            del specs[name]
+            found[name] = hit
+    observed = session.probe(specs) if specs else {}
+    for name, key in keys.items():
+        if name in observed:
+            probe_cache.put(key, observed[name])
+    return {**observed, **found}
 
 
 def _origins(session: KernelSession, questions: Sequence[Question]) -> dict:
@@ -113,13 +131,23 @@ def _origins(session: KernelSession, questions: Sequence[Question]) -> dict:
     return observation.get("origins", {}) if observation.get("ok") else {}
 
 
+def origin_problem(name: str, where: dict) -> str | None:
+    """A reason when a graded object was not written in the notebook: it comes from the kit's
+    own modules, or from code run with ``exec`` (how a copied reference file would arrive)."""
+    module, file = str(where.get("module", "")), str(where.get("file", ""))
+    if module.split(".")[0] in KIT_PACKAGES or file.startswith(KIT_DIRS):
+        return f"{name}이(가) 채점 도구의 모듈({module or file})에서 왔습니다."
+    if file == "<string>":
+        return f"{name}이(가) 노트북 셀이 아니라 exec 등으로 실행한 문자열 코드에서 정의되었습니다."
+    return None
+
+
 def kit_violation(question: Question, notebook: submission.Submission, origins: dict) -> str | None:
     """A reason when a graded object of the question comes from the kit itself."""
     for name in question.objects:
-        where = origins.get(name) or {}
-        module = str(where.get("module", ""))
-        if module.split(".")[0] in KIT_PACKAGES or str(where.get("file", "")).startswith(KIT_DIRS):
-            return f"{name}이(가) 채점 도구의 모듈({module or where.get('file')})에서 왔습니다."
+        problem = origin_problem(name, origins.get(name) or {})
+        if problem:
+            return problem
         for cell in notebook.defined_in.get(name, []):
             if cell in notebook.kit_imports:
                 modules = ", ".join(notebook.kit_imports[cell])

@@ -253,7 +253,8 @@ class KernelSession:
             raise ProbeFailed("커널이 실행 중이 아닙니다.")
         out_path = self.workdir / f".probe-{uuid.uuid4().hex}.json"
         keys = list(specs)
-        seconds = sum(spec.get("limit", spec.get("seconds", 10)) for spec in specs.values()) + 30
+        seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS))
+                           for spec in specs.values())
         status, error = self._execute(probe_source([specs[k] for k in keys], out_path), seconds)
         if status in ("died", "stuck"):
             reason = self._death_reason(status)

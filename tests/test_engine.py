@@ -1,0 +1,284 @@
+"""Unit tests of the grading engine's parts (no kernels; seconds)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.ch02.questions import questions
+from autograder.engine import cache, naive_rule, report, runtime, show, submission
+from autograder.engine.batch import find_notebooks, names_for
+from autograder.engine.cases import Case, Question, Verdict, judge_question
+from autograder.engine.grade import SubmissionResult, expected_observations, origin_problem
+
+
+def _exec(source: str, filename: str = "/tmp/ipykernel_0/cell.py") -> dict:
+    namespace: dict = {"np": np}
+    exec(compile(textwrap.dedent(source), filename, "exec"), namespace)
+    return namespace
+
+
+# ---------------------------------------------------------------- runtime: plain data only
+
+
+@pytest.mark.parametrize("value", [np.arange(6, dtype=np.int32).reshape(2, 3), np.float32(1.5), 3, 2.5,
+                                   [np.zeros(2), 1.0], None, np.zeros((0, 3)), np.array(7.0)])
+def test_encode_decode_round_trip_keeps_shape_and_dtype(value):
+    decoded = runtime.decode(json.loads(json.dumps(runtime.encode(value))))
+    if isinstance(value, list):
+        assert np.array_equal(decoded[0], value[0]) and decoded[1] == value[1]
+    elif value is None:
+        assert decoded is None
+    else:
+        expected = np.asarray(value)
+        assert np.asarray(decoded).shape == expected.shape
+        assert np.array_equal(decoded, expected)
+        if isinstance(value, np.ndarray):
+            assert decoded.dtype == value.dtype
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+
+class SneakyArray(np.ndarray):
+    pass
+
+
+@pytest.mark.parametrize("value", [AlwaysEqual(), np.zeros(3).view(SneakyArray), np.array([object()]),
+                                   {"a": 1}, np.matrix([[1, 2]])])
+def test_encode_refuses_objects_that_could_lie(value):
+    with pytest.raises(runtime.Unsupported):
+        runtime.encode(value)
+
+
+def test_probe_call_reports_result_mutation_and_errors():
+    namespace = _exec("""
+        def mutate(x):
+            x[0, 0] = 99
+            return x
+        def broken(x):
+            raise NotImplementedError("naive_relu: 아직 구현하지 않았습니다")
+    """)
+    x = runtime.encode(np.zeros((2, 2)))
+    observed = runtime.run_probe({"op": "call", "object": "mutate", "args": [x]}, namespace)
+    assert observed["ok"] and observed["mutated"] == [True]
+    assert runtime.decode(observed["result"])[0, 0] == 99
+    failed = runtime.run_probe({"op": "call", "object": "broken", "args": [x]}, namespace)
+    assert failed["error"]["type"] == "NotImplementedError"
+    missing = runtime.run_probe({"op": "call", "object": "nowhere", "args": [x]}, namespace)
+    assert not missing["ok"] and missing["error"]["type"] == "NameError"
+
+
+def test_probe_call_time_limit_stops_infinite_loops():
+    namespace = _exec("""
+        def forever(x):
+            while True:
+                try:
+                    pass
+                except Exception:
+                    pass
+    """)
+    observed = runtime.run_probe({"op": "call", "object": "forever", "args": [runtime.encode(1)],
+                                  "seconds": 1}, namespace)
+    assert observed["error"]["type"] == "Timeout"
+    assert observed["seconds"] < 5
+
+
+def test_loop_counter_separates_loops_from_vectorised_code():
+    namespace = _exec("""
+        def loops(x):
+            x = x.copy()
+            for i in range(x.shape[0]):
+                for j in range(x.shape[1]):
+                    x[i, j] = max(x[i, j], 0)
+            return x
+        def vectorised(x):
+            return np.maximum(x, 0)
+        def rows(x):
+            x = x.copy()
+            for i in range(x.shape[0]):
+                x[i] = np.maximum(x[i], 0)
+            return x
+    """)
+    x = runtime.encode(np.random.default_rng(0).normal(size=(6, 7)))
+    events = {name: runtime.run_probe({"op": "call", "object": name, "args": [x], "trace": True},
+                                      namespace)["events"] for name in ("loops", "vectorised", "rows")}
+    assert events["loops"] >= 42 > events["rows"] > events["vectorised"]
+
+
+def test_loop_counter_refuses_a_patched_settrace(monkeypatch):
+    namespace = _exec("def f(x):\n    return x\n")
+    monkeypatch.setattr(sys, "settrace", lambda *args: None)
+    observed = runtime.run_probe({"op": "call", "object": "f", "args": [runtime.encode(1)], "trace": True},
+                                 namespace)
+    assert observed["error"]["type"] == "Unsupported"
+
+
+# ---------------------------------------------------------------- naive rule (static part)
+
+
+@pytest.mark.parametrize("source, found", [
+    ("def f(x, y):\n    return np.dot(x, y)\n", "np.dot"),
+    ("def f(x, y):\n    return x @ y\n", "@ 연산자"),
+    ("def f(x):\n    return x.T\n", ".T"),
+    ("def f(x):\n    return tf.nn.relu(x)\n", "tf.nn"),
+    ("def f(x, y):\n    return numpy.einsum('ij,jk', x, y)\n", "numpy.einsum"),
+    ("def f(x):\n    from numpy import maximum\n    return maximum(x, 0)\n", "from numpy import maximum"),
+])
+def test_naive_rule_names_vectorised_calls(source, found):
+    assert any(found in item for item in naive_rule.findings([{"name": "f", "source": source}]))
+
+
+def test_naive_rule_allows_allocation_and_loops():
+    source = textwrap.dedent("""
+        def naive_matrix_dot(x, y):
+            z = np.zeros((x.shape[0], y.shape[1]))
+            w = np.array([[0.0]]); v = np.zeros_like(z)
+            for i in range(x.shape[0]):
+                for j in range(y.shape[1]):
+                    z[i, j] = naive_vector_dot(x[i, :], y[:, j])
+            return z
+    """)
+    assert naive_rule.findings([{"name": "naive_matrix_dot", "source": source}]) == []
+
+
+# ---------------------------------------------------------------- reading submissions
+
+
+def test_prepare_strips_demo_training_and_otter_calls_only():
+    source = "x = 1\nfit(model, a, b, epochs=10)\nhistory = model.fit(a, b)\ngrader.check('q1')\nprint(x)\n"
+    prepared = submission.prepare(source)
+    assert "fit(" not in prepared and "grader" not in prepared
+    assert "x = 1" in prepared and "print(x)" in prepared
+    assert submission.prepare("def fit(model):\n    pass\n") == "def fit(model):\n    pass\n"
+    assert submission.prepare("!nvidia-smi\nfit(m)\n").count("pass") == 1
+
+
+def _notebook(tmp_path, cells, name="sub.ipynb"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []}
+                                          for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_read_finds_kit_imports_and_definitions(tmp_path):
+    path = _notebook(tmp_path, ["import numpy as np", "from solutions.ch02 import naive_relu",
+                                "mod = __import__('autograder.inline')", "def naive_add(x, y):\n    return x"])
+    notebook = submission.read(path)
+    assert notebook.kit_imports == {1: ["solutions.ch02"], 2: ["autograder.inline"]}
+    assert notebook.defined_in["naive_relu"] == [1] and notebook.defined_in["naive_add"] == [3]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"{not json", "JSON"), (b"\xff\xfe", "UTF-8"), (b'{"cells": []}', "코드 셀"), (b"[1, 2]", "cells"),
+])
+def test_read_rejects_broken_files_with_korean_reasons(tmp_path, content, reason):
+    path = tmp_path / "broken.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(submission.UnreadableSubmission, match=reason):
+        submission.read(path)
+
+
+def test_origin_problem_flags_kit_and_exec_code():
+    import solutions.ch02 as reference
+
+    assert "채점 도구" in origin_problem("naive_relu", runtime.origin(reference.naive_relu))
+    assert "채점 도구" in origin_problem("NaiveDense", runtime.origin(reference.NaiveDense))
+    exec_defined = _exec("def g():\n    pass\n", "<string>")["g"]
+    assert "exec" in origin_problem("g", runtime.origin(exec_defined))
+    cell_defined = _exec("def g():\n    pass\n")["g"]
+    assert origin_problem("g", runtime.origin(cell_defined)) is None
+
+
+# ---------------------------------------------------------------- judging and reports
+
+
+def test_a_malformed_observation_scores_zero_instead_of_crashing():
+    question = Question("qx", "t", ("f",), {"p": {}},
+                        (Case("c", 2.0, ("p",), lambda o, e: Verdict(o["p"]["missing"] == 1)),))
+    [result] = judge_question(question, {"p": {}}, {})
+    assert result.points == 0 and "해석할 수 없습니다" in result.message
+    [unprobed] = judge_question(question, None, {}, "커널이 종료되었습니다")
+    assert unprobed.points == 0 and unprobed.message == "커널이 종료되었습니다"
+
+
+def test_reference_passes_every_case_in_process():
+    """The hidden checks, run on solutions/ itself, give full marks (training case left out)."""
+    import solutions.ch02 as reference
+
+    for question in questions():
+        expected = expected_observations([question])[question.id]
+        observed = {key: runtime.run_probe(spec, vars(reference)) for key, spec in question.specs.items()}
+        failures = [(r.name, r.message) for r in judge_question(question, observed, expected) if not r.passed]
+        assert failures == [], question.id
+
+
+def test_points_table_totals_100():
+    table = {q.id: q.points for q in questions("mnist.npz")}
+    assert sum(table.values()) == 100
+    assert list(table) == ["q1_keras_mnist", "q2_tensor_slicing", "q3_elementwise", "q4_broadcasting",
+                           "q5_dot", "q6_transpose", "q7_gradient_tape", "q8_from_scratch"]
+
+
+def test_show_value_puts_shape_first():
+    text = show.value(runtime.encode(np.zeros((2, 3), dtype=np.int32)))
+    assert text.startswith("shape (2, 3), int32")
+
+
+def test_reports_follow_the_contract(tmp_path):
+    question_list = questions()
+    cases = [r for q in question_list for r in judge_question(q, None, {}, "이유")]
+    result = SubmissionResult("alice", "alice.ipynb", cases, "코드 셀 3: 문법 오류", ["코드 셀 3: SyntaxError"], 1.5)
+    report.write_submission(result, question_list, tmp_path / "alice")
+    report.write_grades([result], question_list, tmp_path / "grades.csv")
+    rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
+    assert list(rows[0]) == ["submission", *(q.id for q in question_list), "total", "possible", "status"]
+    assert rows[0]["status"] == "코드 셀 3: 문법 오류" and rows[0]["total"] == "0"
+    results = json.loads((tmp_path / "alice" / "results.json").read_text(encoding="utf-8"))
+    assert {"score", "tests", "execution_time"} <= set(results)
+    assert all({"name", "score", "max_score", "output"} <= set(t) for t in results["tests"])
+    assert "문법 오류" in (tmp_path / "alice" / "feedback.md").read_text(encoding="utf-8")
+    assert report.read_record(tmp_path / "alice").to_dict() == result.to_dict()
+
+
+def test_submission_names_are_unique_and_folder_safe(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _notebook(tmp_path / "a", ["x = 1"], "홍길동 과제.ipynb")
+    second = _notebook(tmp_path / "b", ["x = 1"], "홍길동 과제.ipynb")
+    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
+    _notebook(tmp_path / "a" / ".ipynb_checkpoints", ["x = 1"], "old.ipynb")
+    found = find_notebooks([tmp_path])
+    assert found == [first, second]
+    names = names_for(found)
+    assert names[first] == "홍길동_과제" and names[second] == "홍길동_과제-2"
+
+
+def test_training_cache_key_follows_the_code_it_exercises(tmp_path):
+    spec = {"op": "train"}
+    objects = ("fit", "update_weights")
+    base = ["import tensorflow as tf", "learning_rate = 1e-3", "def update_weights(g, w):\n    return learning_rate",
+            "def fit(m):\n    update_weights(1, 2)", "print('hello')"]
+    key = cache.code_key(spec, objects, submission.read(_notebook(tmp_path, base, "a.ipynb")))
+    unrelated = base[:4] + ["print('something else')"]
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, unrelated, "b.ipynb"))) == key
+    changed = base[:1] + ["learning_rate = 0.5"] + base[2:]
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, changed, "c.ipynb"))) != key
+
+
+def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
+    missing = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "nope.ipynb")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    empty = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert empty.returncode == 2 and "no .ipynb" in empty.stderr
