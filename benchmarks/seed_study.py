@@ -8,6 +8,7 @@ order (W then b, as in the course, and b then W). Prints one line per run and a 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -35,7 +36,8 @@ def accuracy(namespace, seed, path, labels):
     observation = runtime.run_probe(spec, namespace)
     assert observation["ok"], observation
     attempt = observation["attempts"][0]
-    return float(np.mean(runtime.decode_array(attempt["predictions"]) == labels)), attempt["seconds"]
+    predictions = runtime.decode_array(attempt["outputs"]).argmax(axis=1)
+    return float(np.mean(predictions == labels)), attempt["seconds"]
 
 
 def main() -> None:
@@ -63,7 +65,6 @@ def main() -> None:
               f"below {TRAINING_BAR}: {sum(v < TRAINING_BAR for v in values)}")
     mean, sd = statistics.mean(everything), statistics.stdev(everything)
     z = (mean - TRAINING_BAR) / sd
-    import math
     single = 0.5 * math.erfc(z / math.sqrt(2))
     print(f"normal model: one attempt fails with p = {single:.2e} (z = {z:.1f}); "
           f"with up to 3 seeds (retry while accuracy in [{RETRY_FLOOR}, {TRAINING_BAR})): p = {single ** 3:.2e}")

@@ -447,12 +447,17 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
                     "(교재처럼 전역 model.weights를 쓰면 안 됩니다)."))
         return Verdict(True)
 
+    def spec_decoy_weights():
+        layer = specs["update"]["decoy"]["layers"][0]
+        return [runtime.decode(layer["W"]), runtime.decode(layer["b"])]
+
     def not_global(observed, expected):
         got = observed["update"]
         failed = _ok(got, "update_weights")
         if failed:
             return failed
-        if got["decoy_changed"]:
+        decoy = spec_decoy_weights()
+        if any(not np.array_equal(runtime.decode_array(have), want) for have, want in zip(got["decoy"], decoy)):
             return Verdict(False, "update_weights가 인자로 받은 weights 대신 전역 변수 model의 가중치를 바꿨습니다.")
         return updated(observed, expected)
 
@@ -535,9 +540,10 @@ def training_verdict(observation: dict, mnist_path: str) -> Verdict:
     labels = _test_labels(str(mnist_path))
     lines = []
     for attempt in observation["attempts"]:
-        predictions = runtime.decode_array(attempt["predictions"])
-        if predictions.shape != labels.shape:
-            return Verdict(False, f"예측 모양이 다릅니다: 기대 {labels.shape}, 받은 {predictions.shape}")
+        outputs = runtime.decode_array(attempt["outputs"])
+        if outputs.shape != (len(labels), 10):
+            return Verdict(False, f"모델 출력의 모양이 다릅니다: 기대 ({len(labels)}, 10), 받은 {outputs.shape}")
+        predictions = outputs.argmax(axis=1)
         accuracy = float(np.mean(predictions == labels))
         lines.append(f"시드 {attempt['seed']}: 테스트 정확도 {accuracy:.4f} ({attempt['seconds']:.0f}초"
                      f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})")

@@ -462,13 +462,13 @@ def probe_update_weights(namespace, spec):
     weights = [tf.Variable(decode(w)) for w in spec["weights"]]
     gradients = [tf.constant(decode(g)) for g in spec["gradients"]]
     decoy = _known_model(spec["decoy"])
-    before = [np.asarray(w).copy() for w in decoy.weights]
     scope = globals_of(update, namespace)
     with swapped(scope, {"model": decoy, **fresh_optimizers(scope)}):
         update(gradients, weights)
+    # Raw values only: the comparison happens in the grader's process, out of reach of a
+    # patched NumPy in this one.
     return {"weights": [encode_array(np.asarray(w)) for w in weights],
-            "decoy_changed": any(not np.array_equal(b, np.asarray(w))
-                                 for b, w in zip(before, decoy.weights))}
+            "decoy": [encode_array(np.asarray(w)) for w in decoy.weights]}
 
 
 def _sgd_update(gradients, weights):
@@ -566,11 +566,11 @@ def probe_train(namespace, spec):
                     continue
                 raise
             break
-        predictions = np.argmax(np.asarray(model(x_test)), axis=1).astype(np.int64)
+        outputs = np.asarray(model(x_test), dtype=np.float32)  # argmax is taken by the grader
         attempts.append({"seed": seed, "compiled": compiled,
                          "seconds": time.perf_counter() - started,
-                         "predictions": encode_array(predictions)})
-        accuracy = float(np.mean(predictions == y_test))  # only decides on a retry
+                         "outputs": encode_array(outputs)})
+        accuracy = float(np.mean(outputs.argmax(axis=1) == y_test))  # only decides on a retry
         if accuracy >= spec["bar"] or accuracy < spec["retry_floor"]:
             break
     return {"attempts": attempts}
