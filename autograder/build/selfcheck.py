@@ -130,5 +130,8 @@ def setup_source(questions: Sequence[Question], expected: dict[str, dict]) -> st
         "for _name, _text in _ch02_tests.items():\n"
         f"    with open(os.path.join({TESTS_DIR!r}, _name), 'w', encoding='utf-8') as _file:\n"
         "        _file.write(_text)\n"
-        f"grader = otter.Notebook({ASSIGNMENT + '.ipynb'!r}, tests_dir={TESTS_DIR!r})\n"
+        # Colab keeps the notebook outside the working folder, and students rename it:
+        # without the file, otter looks for the notebook itself (and tolerates none).
+        f"_ch02_notebook = {ASSIGNMENT + '.ipynb'!r} if os.path.exists({ASSIGNMENT + '.ipynb'!r}) else None\n"
+        f"grader = otter.Notebook(_ch02_notebook, tests_dir={TESTS_DIR!r})\n"
     )
