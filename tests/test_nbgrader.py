@@ -1,0 +1,294 @@
+"""The nbgrader course directory (``DIR/ch02/nbgrader/``): metadata, release, and grading that
+agrees with ``autograder grade``.
+
+The slow test runs the real pipeline offline: ``nbgrader generate_assignment``, submitted
+copies (the solution, the untouched release and three specific bugs), ``nbgrader autograde``,
+``nbgrader export`` and ``nbgrader generate_feedback``, and compares the totals (and each
+question's score) with ``autograder grade`` on the same notebooks.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import ASSIGNMENT, mnist
+from autograder.build import nbgrader_course, notebooks
+from autograder.build.assignment import student_and_solution
+from autograder.ch02.questions import questions
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Three specific bugs, each a one-line change of the reference (the same edit as the course
+# text's own mistakes or a classic slip): stub cell id -> (reference text, buggy text).
+BUGS = {
+    "bug_relu_mutates": ("stub-naive-relu", "    x = x.copy()\n", ""),
+    "bug_global_model": ("stub-learning-rate-update-weights",
+                         "zip(gradients, weights)", "zip(gradients, model.weights)"),
+    "bug_fit_batch_size": ("stub-fit", "BatchGenerator(images, labels, batch_size)",
+                           "BatchGenerator(images, labels)"),
+}
+
+
+def _mnist_path() -> Path:
+    try:
+        return mnist.resolve(download=False)
+    except mnist.MnistUnavailable as error:
+        pytest.skip(str(error))
+
+
+def _env(**extra) -> dict:
+    """Environment of nbgrader and the kernels it starts: the kit importable, the venv's
+    executables (nbgrader runs ``alembic``) on PATH."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    env.update(extra)
+    return env
+
+
+def _nbgrader(course: Path, *args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env or _env(),
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A course directory written by the builder (``<out>/ch02/nbgrader``)."""
+    root = tmp_path_factory.mktemp("build") / ASSIGNMENT
+    written = nbgrader_course.build_course(root)
+    course = root / "nbgrader"
+    assert sorted(written) == sorted([course / "nbgrader_config.py",
+                                      course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"])
+    return course
+
+
+@pytest.fixture(scope="module")
+def source(built):
+    return nbformat.read(str(built / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+
+
+@pytest.fixture(scope="module")
+def released(built, tmp_path_factory) -> Path:
+    """A copy of the course after ``nbgrader generate_assignment`` (the build stays untouched)."""
+    course = tmp_path_factory.mktemp("course") / "nbgrader"
+    shutil.copytree(built, course)
+    _nbgrader(course, "generate_assignment", ASSIGNMENT)
+    return course
+
+
+# ------------------------------------------------------------------------ (a) what is written
+
+
+def test_config_sets_root_timeout_stub_and_quiet_kernels(built, monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # the config sets kernel variables
+    os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(built)).load_config()
+    assert Path(config.CourseDirectory.root) == built
+    assert config.ClearSolutions.code_stub == {"python": ""}
+    training = questions("mnist.npz")[-1].specs["train"]
+    assert config.Execute.timeout > training["limit"]  # the hidden training check has room
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert os.environ["PYTHONWARNINGS"] == "ignore"
+
+
+def test_source_metadata_is_valid(source):
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    MetadataValidator().validate_nb(source)  # raises on bad or duplicate metadata
+    nbformat.validate(source)
+
+
+def test_solution_cells_wrap_the_reference(source):
+    student, solution = student_and_solution()
+    stubs = {c.id: c.source for c in notebooks.cells_with_role(student, "stub")}
+    references = {c.id: c.source for c in notebooks.cells_with_role(solution, "stub")}
+    cells = notebooks.cells_with_role(source, "stub")
+    assert {c.id for c in cells} == set(stubs)
+    for cell in cells:
+        meta = _meta(cell)
+        assert (meta["solution"], meta["grade"], meta["locked"]) == (True, False, False), cell.id
+        assert cell.source == (f"{stubs[cell.id].rstrip()}\n### BEGIN SOLUTION\n"
+                               f"{references[cell.id].rstrip()}\n### END SOLUTION"), cell.id
+        assert references[cell.id] == notebooks.reference_source(notebooks.stub_objects(cell))
+
+
+def test_one_locked_test_cell_per_question_with_the_points_table(source):
+    table = {q.id: q.points for q in questions("mnist.npz")}
+    tests = [c for c in source.cells if _meta(c).get("grade")]
+    assert [c.cell_type for c in tests] == ["code"] * len(table)
+    found = {}
+    for cell in tests:
+        meta = _meta(cell)
+        assert meta["locked"] is True and meta["solution"] is False
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS\n", 1)[1].split("\n### END HIDDEN TESTS", 1)[0]
+        question_id = meta["grade_id"].removeprefix("test_")
+        assert f"_ch02_points({question_id!r}, globals())" in hidden
+        assert "from autograder.inline import points" in hidden
+        assert "def " not in hidden and "assert" not in hidden  # the checks live in the kit only
+        found[question_id] = meta["points"]
+    assert found == table
+    assert sum(found.values()) == sum(q.points for q in questions("mnist.npz"))
+    # each test cell comes right after its question's self-check
+    for index, cell in enumerate(source.cells):
+        if _meta(cell).get("grade"):
+            check = source.cells[index - 1]
+            assert notebooks.cell_role(check) == "check"
+            assert check.metadata[notebooks.META_KEY]["question"] == _meta(cell)["grade_id"].removeprefix("test_")
+
+
+def test_instructions_setup_and_self_checks_are_read_only(source):
+    for cell in source.cells:
+        if cell.cell_type == "markdown" or notebooks.cell_role(cell) in ("setup", "check"):
+            meta = _meta(cell)
+            assert meta.get("locked") is True and not meta["grade"] and not meta["solution"], cell.id
+    assert not notebooks.cells_with_role(source, "export")  # otter's zip export is not used here
+    setup = notebooks.cells_with_role(source, "setup")[0].source
+    assert "MNIST_NPZ" in setup and "NBGRADER_EXECUTION" in setup and "import tensorflow" in setup
+    # during autograde the setup cell strips demo training with the engine's own function
+    assert "from autograder.engine.submission import prepare" in setup
+    from autograder.engine.submission import prepare
+
+    assert prepare("model.fit(x, y, epochs=5)\n").startswith("pass")
+
+
+# ------------------------------------------------------------------------ (b) the release
+
+
+def test_release_has_no_solution_and_no_hidden_test(released):
+    release = nbformat.read(str(released / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    text = "\n".join(cell.source for cell in release.cells if cell.cell_type == "code")
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder.inline", "_ch02_points"):
+        assert marker not in text
+    student, solution = student_and_solution()
+    given = "\n".join(c.source for c in notebooks.cells_with_role(student, "stub"))
+    for cell in notebooks.cells_with_role(solution, "stub"):
+        for name in notebooks.stub_objects(cell):
+            reference = notebooks.reference_source([name])
+            assert reference in given or reference not in text, name  # given lines (learning_rate) stay
+    # students get exactly the stubs of the student notebook, and empty test cells
+    stubs = {c.id: c.source for c in notebooks.cells_with_role(student, "stub")}
+    for cell in notebooks.cells_with_role(release, "stub"):
+        assert cell.source.rstrip() == stubs[cell.id].rstrip()
+        assert cell.metadata.get("deletable") is False
+    tests = [c for c in release.cells if _meta(c).get("grade")]
+    assert len(tests) == len(questions())
+    for cell in tests:
+        assert cell.source.startswith("# 채점 셀") and "\n" not in cell.source.strip()
+        assert cell.metadata.get("editable") is False
+
+
+# ------------------------------------------------------------------------ (c) grading
+
+
+def _submissions(release) -> dict[str, nbformat.NotebookNode]:
+    """Submitted copies: the solution, the untouched release and the bugs."""
+    _, solution = student_and_solution()
+    references = {c.id: c.source for c in notebooks.cells_with_role(solution, "stub")}
+
+    def solved():
+        notebook = copy.deepcopy(release)
+        for cell in notebook.cells:
+            if _meta(cell).get("solution"):
+                cell.source = references[cell.id]
+        return notebook
+
+    copies = {"solution": solved(), "untouched": copy.deepcopy(release)}
+    for name, (cell_id, good, bad) in BUGS.items():
+        notebook = solved()
+        cell = next(c for c in notebook.cells if c.get("id") == cell_id)
+        assert good in cell.source, (name, cell_id)
+        cell.source = cell.source.replace(good, bad)
+        copies[name] = notebook
+    return copies
+
+
+def _nbgrader_scores(course: Path, students: list[str]) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {student: {grade.name.removeprefix("test_"): grade.score
+                          for grade in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).grades}
+                for student in students}
+
+
+@pytest.mark.slow
+def test_autograde_export_and_feedback_agree_with_autograder_grade(released, tmp_path):
+    data = _mnist_path()
+    course = released
+    release = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    copies = _submissions(release)
+    plain = tmp_path / "submissions"
+    plain.mkdir()
+    for student, notebook in copies.items():
+        submitted = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        submitted.parent.mkdir(parents=True)
+        nbformat.write(notebook, str(submitted))
+        nbformat.write(notebook, str(plain / f"{student}.ipynb"))
+
+    # autograder grade, on the same notebooks
+    started = time.monotonic()
+    out = tmp_path / "grades"
+    graded = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", *sorted(map(str, plain.iterdir())),
+                             "--out", str(out), "--mnist", str(data)],
+                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=900)
+    assert graded.returncode == 0, graded.stderr[-3000:]
+    grade_seconds = time.monotonic() - started
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        kit = {row["submission"]: row for row in csv.DictReader(handle)}
+    assert set(kit) == set(copies)
+
+    # nbgrader autograde, one student at a time (to time each), then export
+    env = _env(**{mnist.ENV_VAR: str(data)})
+    seconds = {}
+    for student in copies:
+        started = time.monotonic()
+        _nbgrader(course, "autograde", ASSIGNMENT, "--student", student, env=env)
+        seconds[student] = time.monotonic() - started
+    _nbgrader(course, "export", env=env)
+    with open(course / "grades.csv", encoding="utf-8") as handle:
+        exported = {row["student_id"]: row for row in csv.DictReader(handle)}
+    scores = _nbgrader_scores(course, list(copies))
+
+    print(f"\nautograder grade: {grade_seconds:.0f} s for {len(copies)} submissions")
+    print("| submission | autograder grade | nbgrader export | nbgrader autograde (s) |")
+    print("|---|---|---|---|")
+    for student in copies:
+        print(f"| {student} | {kit[student]['total']} / {kit[student]['possible']} | "
+              f"{exported[student]['score']} / {exported[student]['max_score']} | {seconds[student]:.0f} |")
+
+    table = {q.id: q.points for q in questions(str(data))}
+    for student in copies:
+        assert float(exported[student]["max_score"]) == float(kit[student]["possible"]) == sum(table.values())
+        assert float(exported[student]["score"]) == pytest.approx(float(kit[student]["total"]), abs=1e-6), student
+        for question_id in table:
+            assert scores[student][question_id] == pytest.approx(float(kit[student][question_id]), abs=1e-6), \
+                (student, question_id)
+    possible = sum(table.values())
+    assert float(kit["solution"]["total"]) == possible
+    for name in BUGS:
+        assert float(kit[name]["total"]) < possible, name
+    assert float(kit["untouched"]["total"]) < float(min(kit[name]["total"] for name in BUGS))
+
+    # feedback: one HTML page per student
+    _nbgrader(course, "generate_feedback", ASSIGNMENT, env=env)
+    for student in copies:
+        page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert page.is_file(), page
+        assert "<html" in page.read_text(encoding="utf-8")[:2000].lower()
