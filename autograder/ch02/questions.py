@@ -69,13 +69,7 @@ def q1_keras_mnist() -> Question:
     batch = rng.random((3, 784)).astype(np.float32)
     specs = {"model": {"op": "keras_model", "batch": runtime.encode(batch), "limit": 60}}
 
-    def model_check(check):
-        def judge(observed, expected):
-            got, want = observed["model"], expected["model"]
-            if not got.get("ok"):
-                return Verdict(False, "build_model() 실행 실패: " + show.error(got))
-            return check(got, want)
-        return judge
+    model_check = on_probe("model", "build_model()")
 
     def structure(got, want):
         kinds = [layer["class"] for layer in got["layers"]]
@@ -310,9 +304,26 @@ def _decoded_weights(observation):
     return [runtime.decode_array(w) for w in observation["weights"]]
 
 
-def _ok(observation, what):
-    if not observation.get("ok"):
-        return Verdict(False, f"{what} 실행 실패: " + show.error(observation))
+def on_probe(key: str, call: str):
+    """A judge of one probe's observation: fails with the Korean reason when the probed code
+    raised, otherwise hands ``check(got, want)`` the student's and the reference's data."""
+    def wrap(check):
+        def judge(observed, expected):
+            got = observed[key]
+            if not got.get("ok"):
+                return Verdict(False, f"{call} 실행 실패: " + show.error(got))
+            return check(got, expected.get(key))
+        judge.check = check  # the bare check, for judges that build on another
+        return judge
+    return wrap
+
+
+def _first_difference(got: list, want: list, atol: float):
+    """Index and arrays of the first weight that differs, or None."""
+    for index, (have, ref) in enumerate(zip(got, want)):
+        have, ref = runtime.decode_array(have), runtime.decode_array(ref)
+        if have.shape != ref.shape or not np.allclose(have, ref, atol=atol):
+            return index, have, ref
     return None
 
 
@@ -323,6 +334,7 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
     seq_inputs = rng.uniform(0, 1, (5, 6)).astype(np.float32)
     step_images = rng.uniform(0, 1, (8, 6)).astype(np.float32)
     step_labels = rng.integers(0, 3, 8).astype(np.uint8)
+    decoy = {"layers": [_layer_spec(rng, 3, 2, "relu")]}
     specs = {
         "dense": {"op": "naive_dense", "seed": 7, "input_size": 5, "output_size": 3,
                   "inputs": runtime.encode(inputs)},
@@ -338,7 +350,7 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
                                runtime.encode(rng.normal(size=(2,)).astype(np.float32))],
                    "gradients": [runtime.encode(rng.normal(size=(3, 2)).astype(np.float32)),
                                  runtime.encode(rng.normal(size=(2,)).astype(np.float32))],
-                   "decoy": {"layers": [_layer_spec(rng, 3, 2, "relu")]}},
+                   "decoy": decoy},
         "step": {"op": "training_step", "layers": layers, "images": runtime.encode(step_images),
                  "labels": runtime.encode(step_labels)},
         "fit": {"op": "fit", "epochs": 2, "batch_size": 64,
@@ -350,11 +362,8 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
                           "seeds": list(TRAINING_SEEDS), "bar": TRAINING_BAR,
                           "retry_floor": RETRY_FLOOR, "limit": 900}
 
-    def dense_weights(observed, expected):
-        got = observed["dense"]
-        failed = _ok(got, "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)")
-        if failed:
-            return failed
+    @on_probe("dense", "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)")
+    def dense_weights(got, want):
         shapes = [tuple(w["shape"]) for w in got["weights"]]
         kinds = [w["kind"] for w in got["weights"]]
         if shapes != [(5, 3), (3,)]:
@@ -379,44 +388,33 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
         verdict = dense_weights(observed, expected)
         if not verdict.passed:
             return verdict
-        got = observed["dense"]
-        W, b = _decoded_weights(got)
+        W, b = _decoded_weights(observed["dense"])
         want = np.maximum(inputs @ W + b, 0)
-        have = runtime.decode_array(got["output"])
+        have = runtime.decode_array(observed["dense"]["output"])
         if have.shape != want.shape or not np.allclose(have, want, atol=1e-5):
             return Verdict(False, show.mismatch([f"inputs: {show.value(inputs)}"], show.value(want), show.value(have),
                                                 "출력은 activation(matmul(inputs, W) + b)이어야 합니다."))
         return Verdict(True)
 
-    def sequential_weights(observed, expected):
-        got = observed["sequential"]
-        failed = _ok(got, "NaiveSequential([층1, 층2])")
-        if failed:
-            return failed
+    @on_probe("sequential", "NaiveSequential([층1, 층2])")
+    def sequential_weights(got, want):
         shapes = [tuple(w["shape"]) for w in got["weights"]]
         if shapes != [(6, 4), (4,), (4, 3), (3,)] or not all(got["same_objects"]):
             return Verdict(False, "두 층 모델의 weights는 층 순서대로 [W1, b1, W2, b2] (4개)여야 합니다: "
                                   f"기대 [(6, 4), (4,), (4, 3), (3,)], 받은 {shapes}")
         return Verdict(True)
 
-    def sequential_output(observed, expected):
-        got = observed["sequential"]
-        failed = _ok(got, "NaiveSequential")
-        if failed:
-            return failed
-        want = runtime.decode_array(expected["sequential"]["output"])
-        have = runtime.decode_array(got["output"])
-        if have.shape != want.shape or not np.allclose(have, want, atol=1e-5):
-            return Verdict(False, show.mismatch([f"inputs: {show.value(seq_inputs)}"], show.value(want),
+    @on_probe("sequential", "NaiveSequential([층1, 층2])")
+    def sequential_output(got, want):
+        have, ref = runtime.decode_array(got["output"]), runtime.decode_array(want["output"])
+        if have.shape != ref.shape or not np.allclose(have, ref, atol=1e-5):
+            return Verdict(False, show.mismatch([f"inputs: {show.value(seq_inputs)}"], show.value(ref),
                                                 show.value(have), "층을 순서대로 적용한 출력이 다릅니다."))
         return Verdict(True)
 
     def batches(key, description):
-        def judge(observed, expected):
-            got, want = observed[key], expected[key]
-            failed = _ok(got, f"BatchGenerator({description})")
-            if failed:
-                return failed
+        @on_probe(key, f"BatchGenerator({description})")
+        def judge(got, want):
             if got["num_batches"] != want["num_batches"]:
                 return Verdict(False, f"BatchGenerator({description}).num_batches: 기대 {want['num_batches']} "
                                       f"(math.ceil), 받은 {got['num_batches']}")
@@ -433,79 +431,56 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
             return Verdict(True)
         return judge
 
-    def updated(observed, expected):
-        got = observed["update"]
-        failed = _ok(got, "update_weights(gradients, weights)")
-        if failed:
-            return failed
-        for index, (have, want) in enumerate(zip(got["weights"], expected["update"]["weights"])):
-            have, want = runtime.decode_array(have), runtime.decode_array(want)
-            if not np.allclose(have, want, atol=1e-6):
-                return Verdict(False, show.mismatch(
-                    [f"weights[{index}] - 1e-3 * gradients[{index}]"], show.value(want), show.value(have),
-                    "update_weights는 전달받은 weights를 learning_rate=1e-3으로 갱신해야 합니다 "
-                    "(교재처럼 전역 model.weights를 쓰면 안 됩니다)."))
+    @on_probe("update", "update_weights(gradients, weights)")
+    def updated(got, want):
+        difference = _first_difference(got["weights"], want["weights"], atol=1e-6)
+        if difference:
+            index, have, ref = difference
+            return Verdict(False, show.mismatch(
+                [f"weights[{index}] - 1e-3 * gradients[{index}]"], show.value(ref), show.value(have),
+                "update_weights는 전달받은 weights를 learning_rate=1e-3으로 갱신해야 합니다 "
+                "(교재처럼 전역 model.weights를 쓰면 안 됩니다)."))
         return Verdict(True)
 
-    def spec_decoy_weights():
-        layer = specs["update"]["decoy"]["layers"][0]
-        return [runtime.decode(layer["W"]), runtime.decode(layer["b"])]
-
-    def not_global(observed, expected):
-        got = observed["update"]
-        failed = _ok(got, "update_weights")
-        if failed:
-            return failed
-        decoy = spec_decoy_weights()
-        if any(not np.array_equal(runtime.decode_array(have), want) for have, want in zip(got["decoy"], decoy)):
+    @on_probe("update", "update_weights(gradients, weights)")
+    def not_global(got, want):
+        # The probe binds a decoy model to the global name ``model``; it must stay as it was.
+        if _first_difference(got["decoy"], [decoy["layers"][0]["W"], decoy["layers"][0]["b"]], atol=0):
             return Verdict(False, "update_weights가 인자로 받은 weights 대신 전역 변수 model의 가중치를 바꿨습니다.")
-        return updated(observed, expected)
+        return updated.check(got, want)
 
-    def step_loss(observed, expected):
-        got = observed["step"]
-        failed = _ok(got, "one_training_step(model, images_batch, labels_batch)")
-        if failed:
-            return failed
+    @on_probe("step", "one_training_step(model, images_batch, labels_batch)")
+    def step_loss(got, want):
         have = np.asarray(runtime.decode(got["loss"]), dtype=np.float64)
-        want = np.asarray(runtime.decode(expected["step"]["loss"]), dtype=np.float64)
-        if have.shape != () or not np.allclose(have, want, atol=1e-5):
+        ref = np.asarray(runtime.decode(want["loss"]), dtype=np.float64)
+        if have.shape != () or not np.allclose(have, ref, atol=1e-5):
             return Verdict(False, f"one_training_step은 배치의 평균 손실(스칼라)을 반환해야 합니다: "
-                                  f"기대 {show.value(want)}, 받은 {show.value(have)}")
+                                  f"기대 {show.value(ref)}, 받은 {show.value(have)}")
         return Verdict(True)
 
-    def step_weights(observed, expected):
-        got = observed["step"]
-        failed = _ok(got, "one_training_step")
-        if failed:
-            return failed
-        for index, (have, want) in enumerate(zip(got["weights"], expected["step"]["weights"])):
-            have, want = runtime.decode_array(have), runtime.decode_array(want)
-            if not np.allclose(have, want, atol=1e-6):
-                return Verdict(False, f"훈련 한 단계 후 weights[{index}]가 다릅니다 (그레이디언트를 model.weights에 "
-                                      f"대해 계산하고 update_weights(gradients, model.weights)를 호출했나요?): "
-                                      f"기대 {show.value(want)}, 받은 {show.value(have)}")
+    @on_probe("step", "one_training_step(model, images_batch, labels_batch)")
+    def step_weights(got, want):
+        difference = _first_difference(got["weights"], want["weights"], atol=1e-6)
+        if difference:
+            index, have, ref = difference
+            return Verdict(False, f"훈련 한 단계 후 weights[{index}]가 다릅니다 (그레이디언트를 model.weights에 "
+                                  f"대해 계산하고 update_weights(gradients, model.weights)를 호출했나요?): "
+                                  f"기대 {show.value(ref)}, 받은 {show.value(have)}")
         return Verdict(True)
 
-    def fit_epochs(observed, expected):
-        got, want = observed["fit"], expected["fit"]
-        failed = _ok(got, "fit(model, images, labels, epochs=2, batch_size=64)")
-        if failed:
-            return failed
+    @on_probe("fit", "fit(model, images, labels, epochs=2, batch_size=64)")
+    def fit_epochs(got, want):
         seen = sum(size for size, _ in got["calls"])  # samples trained on, whatever the batch size
         wanted = sum(size for size, _ in want["calls"])
         return Verdict(seen == wanted, f"fit(300개 샘플, epochs=2): 훈련에 쓴 샘플 수 기대 {wanted} "
                                        f"(2 에포크 × 300), 받은 {seen}")
 
-    def fit_batch_size(observed, expected):
-        got, want = observed["fit"], expected["fit"]
-        failed = _ok(got, "fit")
-        if failed:
-            return failed
+    @on_probe("fit", "fit(model, images, labels, epochs=2, batch_size=64)")
+    def fit_batch_size(got, want):
         sizes = [size for size, _ in got["calls"]]
         wanted = [size for size, _ in want["calls"]]
-        return Verdict(sizes == wanted,
-                       f"fit(300개 샘플, epochs=2, batch_size=64)의 배치 크기: 기대 {wanted}, 받은 {sizes} "
-                       "(batch_size를 BatchGenerator에 넘겨야 합니다)")
+        return Verdict(sizes == wanted, f"fit(300개 샘플, epochs=2, batch_size=64)의 배치 크기: 기대 {wanted}, "
+                                        f"받은 {sizes} (batch_size를 BatchGenerator에 넘겨야 합니다)")
 
     cases = [
         Case("NaiveDense: W (input_size, output_size), b (output_size,) tf.Variable", 1.0, ("dense",), dense_weights),
@@ -534,9 +509,9 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
 
 
 def training_verdict(observation: dict, mnist_path: str) -> Verdict:
-    failed = _ok(observation, "모델 훈련 (NaiveDense, NaiveSequential, fit, 10 에포크)")
-    if failed:
-        return failed
+    if not observation.get("ok"):
+        return Verdict(False, "모델 훈련 (NaiveDense, NaiveSequential, fit, 10 에포크) 실행 실패: "
+                              + show.error(observation))
     labels = _test_labels(str(mnist_path))
     lines = []
     for attempt in observation["attempts"]:
