@@ -46,7 +46,10 @@ def test_build_is_deterministic_and_solution_comes_from_solutions(built_notebook
 
 
 def _execute(nb, folder, data):
+    """Run ``nb`` as a student would: saved as ch02.ipynb in ``folder`` (otter's export reads
+    the file), MNIST served from the local copy."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nbformat.write(nb, str(folder / "ch02.ipynb"))
     nb.cells.insert(0, nbformat.v4.new_code_cell(mnist.keras_patch_source(data)))
     started = time.perf_counter()
     NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
@@ -90,3 +93,4 @@ def test_solution_notebook_reproduces_the_course_results(tmp_path, built_noteboo
           f"from-scratch accuracy {scratch_accuracy:.4f}")
     assert keras_accuracy >= 0.97
     assert scratch_accuracy >= 0.80
+    assert list(tmp_path.glob("ch02*.zip")), "grader.export() wrote no zip"
