@@ -12,6 +12,7 @@ question, so a test file with one doctest per case runs the probes once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping
 
 from . import mnist
@@ -20,16 +21,21 @@ from .engine import runtime
 from .engine.cases import CaseResult, judge_question
 from .engine.grade import expected_observations, origin_problem
 
-_cache: dict[tuple[str, int], list[CaseResult]] = {}
+# question id -> (the graded objects judged, their results). Keyed on the objects, not the
+# namespace: otter hands each doctest a fresh copy of the notebook's globals.
+_cache: dict[str, tuple[tuple, list[CaseResult]]] = {}
 
 
+@lru_cache(maxsize=1)
 def _mnist_path() -> str | None:
+    """Resolved once: without MNIST and network, every question would try a download again."""
     try:
         return str(mnist.resolve(download=True))
     except mnist.MnistUnavailable:
         return None
 
 
+@lru_cache(maxsize=None)
 def _question(question_id: str):
     for question in questions(_mnist_path()):
         if question.id == question_id:
@@ -47,14 +53,15 @@ def _kit_origin(question, namespace: Mapping) -> str | None:
 
 def results(question_id: str, namespace: Mapping) -> list[CaseResult]:
     """Every case of a question, judged on the objects in ``namespace``."""
-    key = (question_id, id(namespace))
-    if key not in _cache:
-        question = _question(question_id)
+    question = _question(question_id)
+    objects = tuple(namespace.get(name) for name in question.objects)
+    cached = _cache.get(question_id)
+    if cached is None or any(a is not b for a, b in zip(cached[0], objects)):
         expected = expected_observations([question])[question.id]
         reason = _kit_origin(question, namespace)
         observed = None if reason else {k: runtime.run_probe(spec, namespace) for k, spec in question.specs.items()}
-        _cache[key] = judge_question(question, observed, expected, reason)
-    return _cache[key]
+        _cache[question_id] = (objects, judge_question(question, observed, expected, reason))
+    return _cache[question_id][1]
 
 
 def case_passed(question_id: str, index: int, namespace: Mapping) -> bool:

@@ -282,3 +282,24 @@ def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
     empty = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path)],
                            capture_output=True, text=True)
     assert empty.returncode == 2 and "no .ipynb" in empty.stderr
+
+
+def test_time_limit_ends_a_loop_that_swallows_the_timeout():
+    namespace = _exec("""
+        def stubborn(x):
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+        def fine(x):
+            return x
+    """)
+    observed = runtime.run_probe({"op": "call", "object": "stubborn", "args": [runtime.encode(1)],
+                                  "seconds": 1}, namespace)
+    assert observed["error"]["type"] == "Timeout" and observed["seconds"] < 5
+    assert sys.gettrace() is None  # the stopper is gone: later calls run normally
+    after = runtime.run_probe({"op": "call", "object": "fine", "args": [runtime.encode(2)], "trace": True},
+                              namespace)
+    assert runtime.decode(after["result"]) == 2 and after["events"] >= 1

@@ -10,7 +10,7 @@ from nbformat import NotebookNode
 from .. import ASSIGNMENT
 from ..ch02.questions import questions
 from ..engine.grade import expected_observations
-from . import notebooks, selfcheck
+from . import gradescope, nbgrader_course, notebooks, selfcheck
 
 
 def student_and_solution() -> tuple[NotebookNode, NotebookNode]:
@@ -31,4 +31,6 @@ def build_all(out: Path, mnist_path: Path | None = None) -> list[Path]:
         notebooks.write_notebook(student, root / "student" / f"{ASSIGNMENT}.ipynb"),
         notebooks.write_notebook(solution, root / "solution" / f"{ASSIGNMENT}.ipynb"),
     ]
+    written.append(gradescope.build_zip(root, mnist_path))
+    written += nbgrader_course.build_course(root, mnist_path)
     return written

@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from .. import ASSIGNMENT
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "assignments" / "ch02" / "ch02.ipynb"
 SOLUTIONS = ROOT / "solutions" / "ch02.py"
@@ -208,6 +210,8 @@ def student_notebook(nb: NotebookNode, setup_source: str) -> NotebookNode:
         raise NotebookBuildError(f"expected exactly one setup cell, found {len(setups)}")
     student = copy.deepcopy(nb)
     cells_with_role(student, "setup")[0].source = setup_source
+    # otter's assignment name: the Gradescope zip refuses a notebook of another assignment
+    student.metadata.setdefault("otter", {})["assignment_name"] = ASSIGNMENT
     return student
 
 

@@ -127,7 +127,10 @@ def describe_error(error):
 
 @contextlib.contextmanager
 def time_limit(seconds):
-    """SIGALRM-based limit for a call in the main thread (kernels run cells there)."""
+    """SIGALRM-based limit for a call in the main thread (kernels run cells there).
+
+    When the alarm fires, every further line of student code raises ``ProbeTimeout`` too, so
+    a loop that catches the first one (``except BaseException: pass``) still ends."""
     import threading
 
     if (not seconds or not hasattr(signal, "setitimer")
@@ -135,16 +138,29 @@ def time_limit(seconds):
         yield
         return
 
+    def stop(frame, event, arg):
+        if event == "exception":
+            return stop  # raising here would switch tracing off before the handler runs
+        if is_user_code(frame.f_code):
+            raise ProbeTimeout(f"{seconds}초 시간 제한 초과")
+        return None
+
     def on_alarm(signum, frame):
+        sys.settrace(stop)  # frames entered from now on
+        while frame is not None:  # and the student's frames already running
+            if is_user_code(frame.f_code):
+                frame.f_trace, frame.f_trace_lines = stop, True
+            frame = frame.f_back
         raise ProbeTimeout(f"{seconds}초 시간 제한 초과")
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_handler, previous_trace = signal.signal(signal.SIGALRM, on_alarm), sys.gettrace()
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # and again every second until done
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, previous_handler)
+        sys.settrace(previous_trace)
 
 
 class _CappedText(io.TextIOBase):
@@ -175,29 +191,32 @@ def _library_roots():
     return tuple(os.path.realpath(root) + os.sep for root in roots if root)
 
 
+_USER_CODE = {}
+
+
+def is_user_code(code):
+    """Code that is neither a library (below the interpreter's prefixes) nor this file."""
+    filename = code.co_filename
+    verdict = _USER_CODE.get(filename)
+    if verdict is None:
+        real = os.path.realpath(filename) if filename.startswith(os.sep) else filename
+        verdict = not (filename in (RUNTIME_FILENAME, globals().get("__file__"))
+                       or real.startswith(_library_roots()) or filename.startswith("<frozen"))
+        _USER_CODE[filename] = verdict
+    return verdict
+
+
 class LoopCounter:
-    """Counts Python line and call events in code that is neither a library nor this file.
+    """Counts Python line and call events in student code (``is_user_code``).
 
     Loop-based code runs at least one line per element it touches; code that hands the work
     to a vectorised routine runs a handful of lines whatever the input size."""
 
     def __init__(self):
         self.events = 0
-        self._roots = _library_roots()
-        self._verdicts = {}
-
-    def _is_user_code(self, code):
-        filename = code.co_filename
-        verdict = self._verdicts.get(filename)
-        if verdict is None:
-            real = os.path.realpath(filename) if filename.startswith(os.sep) else filename
-            verdict = not (filename == RUNTIME_FILENAME or real.startswith(self._roots)
-                           or filename.startswith("<frozen"))
-            self._verdicts[filename] = verdict
-        return verdict
 
     def _global(self, frame, event, arg):
-        if event == "call" and self._is_user_code(frame.f_code):
+        if event == "call" and is_user_code(frame.f_code):
             self.events += 1
             return self._local
         return None

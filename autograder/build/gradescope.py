@@ -1,0 +1,202 @@
+"""The Gradescope autograder: ``DIR/ch02/autograder.zip``, made by ``otter generate``.
+
+The zip holds one OK-format test file per question, generated here from the questions (never
+written by hand): the public self-checks of the student notebook (0 points, shown to students
+as "Public Tests"), then one hidden doctest per case with the case's points, each calling the
+kit's single implementation of the checks (``autograder.inline.case_passed``, through
+``autograder.otter_plugin.case``, which adds an overall time limit). Its ``files/`` hold a
+wheel of this kit (``autograder`` and ``solutions``) and, when the build has it, MNIST. Otter
+turns our ``requirements.txt`` (the kit's pins and the wheel) into the pip part of
+``environment.yml``, which Gradescope's ``setup.sh`` installs. ``otter_config.json`` names the
+assignment, turns PDFs off and loads ``autograder.otter_plugin.Ch02Plugin``, which prepares the
+notebook like ``autograder grade`` and sets the time limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import pprint
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+
+from .. import ASSIGNMENT, otter_plugin
+from ..ch02.questions import questions
+from ..engine.cases import Question
+from ..engine.grade import expected_observations
+from ..engine.kernel import Limits
+from . import selfcheck
+from .notebooks import ROOT
+
+PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
+ZIP_NAME = "autograder.zip"
+FILES_ON_GRADESCOPE = "/autograder/source/files"  # where Gradescope unpacks the zip's files/
+PUBLIC_CASE_SECONDS = 10  # each public check calls the student's code outside the probes
+NOT_NEEDED_FOR_GRADING = {"nbgrader", "typer", "rich"}  # instructor-side only
+KIT_PACKAGES = ("autograder", "solutions")
+PLUGIN = "autograder.otter_plugin.Ch02Plugin"
+
+
+# ---------------------------------------------------------------- test files
+
+
+def hidden_case_code(question_id: str, index: int) -> str:
+    """One hidden case: ``autograder.inline.case_passed`` through ``otter_plugin.case``, which
+    only adds the checks' overall time limit. ``vars(__main__)`` is the notebook's namespace
+    itself: doctest hands each case a fresh copy as ``globals()``, and one namespace lets
+    ``inline`` run a question's probes once for all its cases instead of once per case."""
+    return (">>> import __main__\n"
+            ">>> from autograder.otter_plugin import case\n"
+            f">>> case({question_id!r}, {index}, vars(__main__))\n"
+            "True")
+
+
+def public_case_code(code: str) -> str:
+    """A self-check of the notebook, with a time limit around it."""
+    return (">>> from autograder.otter_plugin import arm as _ch02_arm\n"
+            f">>> _ch02_arm({PUBLIC_CASE_SECONDS})\n"
+            f"{code.rstrip()}\n"
+            ">>> _ch02_arm(0)")
+
+
+def test_spec(question: Question, expected: dict) -> dict:
+    """The OK-format test of one question: public self-checks, then the hidden cases."""
+    cases = [{"name": f"[공개] {name}", "code": public_case_code(code), "hidden": False,
+              "locked": False, "points": 0}
+             for name, code in selfcheck.public_cases(question, expected)]
+    cases += [{"name": case.name, "code": hidden_case_code(question.id, index), "hidden": True,
+               "locked": False, "points": case.points}
+              for index, case in enumerate(question.cases)]
+    return {"name": question.id, "points": question.points,
+            "suites": [{"cases": cases, "scored": True, "setup": "", "teardown": "",
+                        "type": "doctest"}]}
+
+
+def test_file(question: Question, expected: dict) -> str:
+    spec = pprint.pformat(test_spec(question, expected), width=100, sort_dicts=False)
+    return f"OK_FORMAT = True\n\ntest = {spec}\n"
+
+
+# ---------------------------------------------------------------- the kit as a wheel
+
+
+def _project() -> dict:
+    """``name``, ``version`` and ``dependencies`` of pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+
+        return tomllib.loads(text)["project"]
+    except ImportError:  # Python 3.10: the three keys are plain in this file
+        deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S).group(1)
+        return {"name": re.search(r'^name = "(.*)"', text, re.M).group(1),
+                "version": re.search(r'^version = "(.*)"', text, re.M).group(1),
+                "dependencies": re.findall(r'"([^"]+)"', deps)}
+
+
+def requirements() -> list[str]:
+    """The pinned dependencies the kit is tested with, less instructor-only tools."""
+    keep = []
+    for requirement in _project()["dependencies"]:
+        name = re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0].lower()
+        if name not in NOT_NEEDED_FOR_GRADING:
+            keep.append(requirement)
+    return keep
+
+
+def _record_line(arcname: str, data: bytes) -> list[str]:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return [arcname, f"sha256={digest}", str(len(data))]
+
+
+def build_wheel(folder: Path) -> Path:
+    """A pure-Python wheel of ``autograder`` and ``solutions`` (no dependencies declared:
+    ``requirements.txt`` pins them). Written by hand, so the build needs no network."""
+    project = _project()
+    dist = re.sub(r"[-_.]+", "_", project["name"]).lower()
+    version = project["version"]
+    info = f"{dist}-{version}.dist-info"
+    path = folder / f"{dist}-{version}-py3-none-any.whl"
+    files: dict[str, bytes] = {}
+    for package in KIT_PACKAGES:
+        for file in sorted((ROOT / package).rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                files[file.relative_to(ROOT).as_posix()] = file.read_bytes()
+    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {project['name']}\n"
+                                 f"Version: {version}\n").encode()
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: autograder.build.gradescope\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    record = io.StringIO()
+    writer = csv.writer(record, lineterminator="\n")
+    for arcname, data in files.items():
+        writer.writerow(_record_line(arcname, data))
+    writer.writerow([f"{info}/RECORD", "", ""])
+    files[f"{info}/RECORD"] = record.getvalue().encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for arcname, data in files.items():
+            wheel.writestr(zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0)), data,
+                           zipfile.ZIP_DEFLATED)
+    return path
+
+
+# ---------------------------------------------------------------- otter configuration
+
+
+def otter_config(limits: Limits = Limits(), checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> dict:
+    return {
+        "assignment_name": ASSIGNMENT,  # a notebook of another assignment is refused
+        "lang": "python",
+        "python_version": PYTHON_VERSION,  # informative; environment.yml gets it from generate
+        "pdf": False,
+        "show_hidden": True,  # hidden results (Korean messages) once grades are published
+        "plugins": [{PLUGIN: {"cell_seconds": limits.cell_seconds,
+                              "notebook_seconds": min(limits.notebook_seconds, otter_plugin.NOTEBOOK_SECONDS),
+                              "checks_seconds": checks_seconds}}],
+    }
+
+
+def build_zip(root: Path, mnist_path: Path | None = None, limits: Limits = Limits(),
+              checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> Path:
+    """Write ``root/autograder.zip`` with ``otter generate`` and return its path.
+
+    MNIST is bundled when ``mnist_path`` is given; without it the notebook and the
+    checks download MNIST through Keras on Gradescope. ``limits.cell_seconds`` and
+    ``checks_seconds`` set the zip's time limits (shorter ones are for the kit's tests)."""
+    from otter.generate import main as generate
+
+    root.mkdir(parents=True, exist_ok=True)
+    question_list = questions(str(mnist_path) if mnist_path else None)
+    expected = expected_observations(question_list)
+    output = (root / ZIP_NAME).resolve()
+    with tempfile.TemporaryDirectory(prefix="ch02-gradescope-") as staging:
+        staging = Path(staging)
+        (staging / "tests").mkdir()
+        for question in question_list:
+            (staging / "tests" / f"{question.id}.py").write_text(
+                test_file(question, expected[question.id]), encoding="utf-8")
+        wheel = build_wheel(staging)
+        files = [wheel.name]
+        if mnist_path:
+            shutil.copyfile(mnist_path, staging / "mnist.npz")
+            files.append("mnist.npz")
+        lines = requirements() + [f"{FILES_ON_GRADESCOPE}/{wheel.name}"]
+        (staging / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (staging / "otter_config.json").write_text(json.dumps(otter_config(limits, checks_seconds), indent=2),
+                                                   encoding="utf-8")
+        previous = os.getcwd()
+        os.chdir(staging)  # otter generate takes files relative to the working directory
+        try:
+            generate(tests_dir="tests", output_path=str(output), config="otter_config.json",
+                     requirements="requirements.txt", no_environment=True,
+                     python_version=PYTHON_VERSION, files=files)
+        finally:
+            os.chdir(previous)
+    return output

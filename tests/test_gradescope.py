@@ -1,0 +1,420 @@
+"""The Gradescope autograder (``DIR/ch02/autograder.zip``) and the student notebook it grades.
+
+- the zip's contents: otter config, pinned requirements, one test file per question with the
+  question's points, the kit and MNIST bundled;
+- the student notebook holds no reference code and no hidden test (cells, metadata, outputs);
+- its self-checks work with nothing but the .ipynb (as in Colab), ``grader.export()`` makes what
+  Gradescope grades, and a notebook of another assignment is refused;
+- otter (``otter run``, offline, MNIST from the zip) gives every question of a corpus of
+  submissions the same points as ``autograder grade``.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import ASSIGNMENT, mnist
+from autograder.build import gradescope, notebooks
+from autograder.build.assignment import student_and_solution
+from autograder.ch02.questions import questions
+from autograder.engine import runtime
+from autograder.engine.kernel import Limits, harness_source
+
+ROOT = Path(__file__).resolve().parents[1]
+CELL_SECONDS = 30  # the corpus's zip and `autograder grade` get the same, shorter cell limit
+
+
+def _env(**extra) -> dict:
+    """Environment of the otter and grader subprocesses: the kit importable, MNIST only from
+    the zip (no MNIST_NPZ, an empty Keras cache): nothing may be downloaded."""
+    env = {k: v for k, v in os.environ.items() if k != mnist.ENV_VAR}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, mnist_path):
+    """``autograder build``'s notebooks and zip (the zip stamps the notebooks' assignment name)."""
+    root = tmp_path_factory.mktemp("dist") / ASSIGNMENT
+    student, solution = student_and_solution()
+    notebooks.write_notebook(student, root / "student" / f"{ASSIGNMENT}.ipynb")
+    notebooks.write_notebook(solution, root / "solution" / f"{ASSIGNMENT}.ipynb")
+    started = time.monotonic()
+    path = gradescope.build_zip(root, mnist_path)
+    print(f"\nzip built in {time.monotonic() - started:.1f} s, {path.stat().st_size / 2**20:.1f} MiB")
+    return root
+
+
+@pytest.fixture(scope="module")
+def unpacked(built, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(built / gradescope.ZIP_NAME) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+# ---------------------------------------------------------------- (a) the zip's contents
+
+
+def test_zip_has_otter_files_and_config(unpacked):
+    for name in ("run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"):
+        assert (unpacked / name).is_file(), name
+    text = (unpacked / "otter_config.json").read_text(encoding="utf-8")
+    assert f'"python_version": "{gradescope.PYTHON_VERSION}"' in text  # a quoted string
+    config = json.loads(text)
+    assert config["assignment_name"] == ASSIGNMENT and config["pdf"] is False
+    assert config["lang"] == "python"
+    plugin = config["plugins"][0][gradescope.PLUGIN]
+    assert plugin["cell_seconds"] == Limits().cell_seconds
+    # well inside Gradescope's default 10 minutes, with time to start the kernel and load TF
+    assert plugin["notebook_seconds"] + plugin["checks_seconds"] <= 480
+
+
+def test_environment_pins_python_and_the_kits_requirements(unpacked):
+    environment = (unpacked / "environment.yml").read_text(encoding="utf-8")
+    assert f"python={gradescope.PYTHON_VERSION}" in environment
+    pins = gradescope.requirements()
+    flat = " ".join(environment.split())  # YAML may fold long lines
+    for pin in pins:
+        assert " ".join(pin.split()) in flat, pin
+    for pin in ("keras==3.15.1", "numpy==2.4.6", "otter-grader[grading]==7.0.0"):
+        assert pin in pins
+    assert any(p.startswith("tensorflow-cpu==2.21.0") for p in pins)
+    assert "nbgrader" not in flat  # instructor-side only
+    wheel = next((unpacked / "files").glob("*.whl"))
+    assert f"{gradescope.FILES_ON_GRADESCOPE}/{wheel.name}" in environment
+
+
+def test_wheel_installs_the_kit(unpacked, tmp_path):
+    wheel = next((unpacked / "files").glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in ("autograder/inline.py", "autograder/otter_plugin.py", "autograder/ch02/questions.py",
+                   "solutions/ch02.py"):
+        assert needed in names
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--target", str(tmp_path / "site"), str(wheel)], check=True)
+    assert (tmp_path / "site" / "autograder" / "otter_plugin.py").is_file()
+
+
+def test_one_test_file_per_question_with_its_points(unpacked):
+    from otter.test_files import OKTestFile
+
+    for question in questions(mnist.resolve(download=False)):
+        test = OKTestFile.from_file(str(unpacked / "tests" / f"{question.id}.py"))
+        assert test.name == question.id and test.possible == question.points
+        hidden = [case for case in test.test_cases if case.hidden]
+        public = [case for case in test.test_cases if not case.hidden]
+        assert [case.points for case in hidden] == [case.points for case in question.cases]
+        assert [case.name for case in hidden] == [case.name for case in question.cases]
+        for index, case in enumerate(hidden):
+            assert f"case({question.id!r}, {index}, vars(__main__))" in case.body
+        assert public and all(case.points == 0 for case in public)
+        assert all("_ch02_arm(" in case.body for case in public)  # time-limited
+
+
+def test_mnist_is_bundled_when_the_build_has_it(unpacked, mnist_path, tmp_path):
+    bundled = unpacked / "files" / "mnist.npz"
+    digest = lambda path: hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert bundled.is_file() and digest(bundled) == digest(mnist_path)
+    without = gradescope.build_zip(tmp_path / ASSIGNMENT, None)
+    names = zipfile.ZipFile(without).namelist()
+    assert "files/mnist.npz" not in names
+    assert "tests/q8_from_scratch.py" in names
+
+
+def test_built_notebooks_carry_the_assignment_name(built):
+    for kind in ("student", "solution"):
+        nb = nbformat.read(str(built / kind / f"{ASSIGNMENT}.ipynb"), as_version=4)
+        assert nb.metadata["otter"]["assignment_name"] == ASSIGNMENT
+
+
+# ---------------------------------------------------------------- (b) nothing secret in the notebook
+
+
+def _graded_objects() -> list[str]:
+    return sorted({name for question in questions() for name in question.objects})
+
+
+def _all_text(path: Path) -> str:
+    """Every string of a notebook file (cell sources, outputs, metadata), newlines real."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            if value and all(isinstance(item, str) for item in value):
+                found.append("".join(value))  # a multi-line source or output stored as lines
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                found.append(key)
+                walk(item)
+
+    walk(json.loads(path.read_text(encoding="utf-8")))
+    return "\n".join(found)
+
+
+def _reference_leaks(path: Path) -> list[str]:
+    """Reference definitions, or blocks of them (a loop, a with-block, a method), found in the
+    notebook at ``path``. Single statements may be there: the stubs' docstrings hint at them
+    (``z = np.zeros(...)``)."""
+    document = _all_text(path)
+    # The course text (markdown of the source notebook) shows some of the book's listings,
+    # e.g. the GradientTape block of 2.4; those are teaching material, not leaks.
+    course = "\n".join(cell.source for cell in notebooks.load_source().cells
+                       if cell.cell_type == "markdown")
+    definitions = notebooks.reference_definitions()
+    compound = (ast.For, ast.While, ast.With, ast.If, ast.Try, ast.FunctionDef, ast.ClassDef)
+    leaks = []
+    for name in _graded_objects():
+        if definitions[name] in document:
+            leaks.append(name)
+        for node in ast.walk(ast.parse(definitions[name])):
+            block = ast.unparse(node) if isinstance(node, compound) else ""
+            if "\n" in block and block in document and block not in course:
+                leaks.append(f"{name}: {block[:60]}")
+    return leaks
+
+
+def test_student_notebook_has_no_reference_code(built):
+    assert _reference_leaks(built / "student" / f"{ASSIGNMENT}.ipynb") == []
+    # The scan does find reference code where it is: in the solution notebook.
+    leaks = _reference_leaks(built / "solution" / f"{ASSIGNMENT}.ipynb")
+    assert set(_graded_objects()) <= set(leaks)
+
+
+def test_student_notebook_has_no_hidden_test(built):
+    document = _all_text(built / "student" / f"{ASSIGNMENT}.ipynb")
+    for marker in ("case_passed", "autograder.inline", "from autograder", "import autograder",
+                   "solutions.ch02", "'hidden': True"):
+        assert marker not in document, marker
+    # The self-checks use the smallest input of each hidden value case, and nothing else:
+    # no other hidden input (larger values, the assert and loop-counting inputs) is in the notebook.
+    leaked, public = [], 0
+    for question in questions():
+        for key, spec in question.specs.items():
+            if spec.get("op") != "call":
+                continue
+            for argument in spec["args"]:
+                value = np.asarray(runtime.decode(argument))
+                if not np.issubdtype(value.dtype, np.floating) or value.dtype == np.float32:
+                    continue
+                if key.endswith(":value:0"):
+                    public += repr(float(value.flat[0])) in document
+                elif any(repr(float(v)) in document for v in value.flat[:3]):
+                    leaked.append(key)
+    assert not leaked
+    assert public > 0  # the scan would see an input if it were there
+
+
+# ---------------------------------------------------------------- (c) the student's side
+
+
+def _executed(notebook_path: Path, first_source: str, timeout: int = 300) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(first_source))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(notebook_path.parent)}})
+    client.execute(cwd=str(notebook_path.parent), env=_env())
+    return nb
+
+
+def _cell_text(cell) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("evalue", ""))
+        for value in output.get("data", {}).values():
+            parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def colab_run(built, tmp_path_factory, mnist_path):
+    """The student notebook alone in an empty folder, run top to bottom as a student would
+    (the kit made unimportable in its kernel, MNIST served locally)."""
+    folder = tmp_path_factory.mktemp("colab")
+    shutil.copy(built / "student" / f"{ASSIGNMENT}.ipynb", folder)
+    nb = _executed(folder / f"{ASSIGNMENT}.ipynb", harness_source(mnist_path, 200_000))
+    return folder, nb
+
+
+@pytest.mark.slow
+def test_self_check_works_with_only_the_notebook(colab_run):
+    folder, nb = colab_run
+    checks = [cell for cell in nb.cells if notebooks.cell_role(cell) == "check"
+              and cell.metadata["ch02"].get("question") == "q5_dot"]
+    assert len(checks) == 1
+    output = _cell_text(checks[0])
+    assert "NotImplementedError" in output
+    assert "naive_vector_dot: 아직 구현하지 않았습니다" in output
+    assert "ModuleNotFoundError" not in output and "ImportError" not in output
+    assert sorted(p.name for p in (folder / f"{ASSIGNMENT}_tests").iterdir()) == sorted(
+        f"{q.id}.py" for q in questions())
+
+
+def _otter_run(zip_path: Path, submission: Path, out: Path, keras_home: Path):
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    process = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_path), str(submission),
+                              "-o", str(out), "--no-logo"], capture_output=True, text=True,
+                             env=_env(KERAS_HOME=str(keras_home)), timeout=1200)
+    return process, time.monotonic() - started
+
+
+def _otter_scores(out: Path) -> dict:
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {test["name"]: test.get("score") for test in results["tests"]}
+
+
+@pytest.mark.slow
+def test_export_is_what_gradescope_grades(colab_run, built, tmp_path):
+    folder, _ = colab_run
+    exported = sorted(folder.glob(f"{ASSIGNMENT}_*.zip"))
+    assert len(exported) == 1, "grader.export() made no zip"
+    names = zipfile.ZipFile(exported[0]).namelist()
+    assert f"{ASSIGNMENT}.ipynb" in names
+    process, _ = _otter_run(built / gradescope.ZIP_NAME, exported[0], tmp_path / "out", tmp_path / "keras")
+    assert process.returncode == 0, process.stderr[-3000:]
+    scores = _otter_scores(tmp_path / "out")
+    assert "Public Tests" in scores
+    assert {q.id: scores[q.id] for q in questions()} == {q.id: 0 for q in questions()}
+
+
+@pytest.mark.slow
+def test_a_loop_that_swallows_the_time_limit_is_still_bounded(built, tmp_path, mnist_path):
+    """A graded function that loops forever and catches BaseException inside the loop: the
+    notebook cell calling it stops at the cell limit, and the checks at their overall limit,
+    so the run ends; the questions before it keep their points."""
+    zip_path = gradescope.build_zip(tmp_path / ASSIGNMENT, mnist_path, Limits(cell_seconds=5),
+                                    checks_seconds=60)
+    nb = nbformat.read(str(built / "solution" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    stub = [c for c in notebooks.cells_with_role(nb, "stub") if "naive_transpose" in notebooks.stub_objects(c)]
+    stub[0].source = ("def naive_transpose(x):\n    while True:\n        try:\n            while True:\n"
+                      "                pass\n        except BaseException:\n            pass\n")
+    path = tmp_path / "unstoppable.ipynb"
+    nbformat.write(nb, str(path))
+    process, seconds = _otter_run(zip_path, path, tmp_path / "out", tmp_path / "keras")
+    assert process.returncode == 0, process.stderr[-3000:]
+    scores = _otter_scores(tmp_path / "out")
+    assert scores["q6_transpose"] == 0
+    # q7 and q8 keep theirs too once the probes' own limit cannot be swallowed (engine runtime)
+    for question in questions()[:5]:
+        assert scores[question.id] == question.points, question.id
+    assert seconds < 60 + 5 + 120, seconds  # checks + the cell + kernel, TF and the other cells
+
+
+@pytest.mark.slow
+def test_notebook_of_another_assignment_is_refused(built, tmp_path):
+    nb = nbformat.read(str(built / "solution" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    nb.metadata["otter"]["assignment_name"] = "ch03"
+    path = tmp_path / "ch03.ipynb"
+    nbformat.write(nb, str(path))
+    process, seconds = _otter_run(built / gradescope.ZIP_NAME, path, tmp_path / "out", tmp_path / "keras")
+    # On Gradescope the same error is the results' "Autograder Error" test; `otter run` raises it.
+    assert process.returncode != 0
+    assert (f"Received submission for assignment 'ch03' (this is assignment '{ASSIGNMENT}')"
+            in process.stdout + process.stderr)
+    assert seconds < 60  # refused before the notebook runs
+
+
+# ---------------------------------------------------------------- (d) otter == autograder grade
+
+
+def _corpus():
+    """Submissions from the shared corpus (tests/corpus), several specific bugs per notebook
+    where they touch different questions, so the slow end-to-end run stays short."""
+    from corpus.variants import VARIANTS, Variant
+
+    by_name = {variant.name: variant for variant in VARIANTS}
+
+    def merged(name, *parts, base="solution"):
+        chosen = [by_name[part] for part in parts]
+        replace = {k: v for variant in chosen for k, v in variant.replace.items()}
+        assert len(replace) == sum(len(variant.replace) for variant in chosen), "overlapping stubs"
+        return Variant(name, "mixed", base=base, replace=replace,
+                       append=sum((variant.append for variant in chosen), ()),
+                       prepend=sum((variant.prepend for variant in chosen), ()))
+
+    return [
+        by_name["reference"],
+        by_name["untouched-stubs"],
+        merged("bugs-one", "relu-mutates-input", "crop-center-off-by-one", "model-with-sgd",
+               "grad-of-wrong-function", "matrix-dot-np-dot", "fit-ignores-batch-size"),
+        merged("bugs-two", "add-vectorised", "transpose-dot-T", "broadcast-wrong-axis",
+               "update-weights-global-model", "batches-floor", "preprocess-forgets-scaling"),
+        merged("hang-and-tricks", "infinite-loop-in-function", "imports-reference",
+               "execs-reference-file", "patched-numpy-on-solution"),
+        by_name["patched-numpy-and-builtins"],
+    ]
+
+
+@pytest.fixture(scope="module")
+def corpus_graded(built, tmp_path_factory, mnist_path):
+    from corpus import materialize
+
+    work = tmp_path_factory.mktemp("corpus")
+    limits = Limits(cell_seconds=CELL_SECONDS)
+    zip_path = gradescope.build_zip(work / "zip" / ASSIGNMENT, mnist_path, limits)
+    student = nbformat.read(str(built / "student" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    solution = nbformat.read(str(built / "solution" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    folder = work / "submissions"
+    folder.mkdir()
+    paths = [materialize(variant, copy.deepcopy(student), copy.deepcopy(solution), folder)
+             for variant in _corpus()]
+    # Both front-ends at once (two cores): `autograder grade` in the background, otter in turn.
+    local = subprocess.Popen(
+        [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(work / "grades"),
+         "--cell-timeout", str(CELL_SECONDS), "--mnist", str(mnist_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+    otter, seconds = {}, {}
+    for path in paths:
+        process, seconds[path.stem] = _otter_run(zip_path, path, work / "otter" / path.stem, work / "keras")
+        assert process.returncode == 0, process.stderr[-3000:]
+        otter[path.stem] = _otter_scores(work / "otter" / path.stem)
+    log, _ = local.communicate(timeout=1800)
+    assert local.returncode == 0, log[-3000:]
+    with open(work / "grades" / "grades.csv", encoding="utf-8") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    print("\notter run seconds per submission:", {k: round(v) for k, v in seconds.items()})
+    assert not (work / "keras" / "datasets").exists()  # nothing downloaded
+    return otter, rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["reference", "untouched-stubs", "bugs-one", "bugs-two",
+                                  "hang-and-tricks", "patched-numpy-and-builtins"])
+def test_otter_and_autograder_grade_agree(corpus_graded, name):
+    otter, rows = corpus_graded
+    ids = [question.id for question in questions()]
+    local = {qid: float(rows[name][qid]) for qid in ids}
+    assert {qid: float(otter[name][qid]) for qid in ids} == local, rows[name]["status"]
+
+
+@pytest.mark.slow
+def test_corpus_is_not_trivial(corpus_graded):
+    """The corpus exercises both full marks and lost points on every question."""
+    otter, _ = corpus_graded
+    for question in questions(mnist.resolve(download=False)):
+        scores = {otter[name][question.id] for name in otter}
+        assert question.points in scores and min(scores) < question.points, question.id
