@@ -470,15 +470,13 @@ def q8_from_scratch(mnist_path: str | None = None) -> Question:
 
     @on_probe("fit", "fit(model, images, labels, epochs=2, batch_size=64)")
     def fit_epochs(got, want):
-        seen = sum(size for size, _ in got["calls"])  # samples trained on, whatever the batch size
-        wanted = sum(size for size, _ in want["calls"])
+        seen, wanted = sum(got["sizes"]), sum(want["sizes"])  # samples trained on, whatever the batch size
         return Verdict(seen == wanted, f"fit(300개 샘플, epochs=2): 훈련에 쓴 샘플 수 기대 {wanted} "
                                        f"(2 에포크 × 300), 받은 {seen}")
 
     @on_probe("fit", "fit(model, images, labels, epochs=2, batch_size=64)")
     def fit_batch_size(got, want):
-        sizes = [size for size, _ in got["calls"]]
-        wanted = [size for size, _ in want["calls"]]
+        sizes, wanted = got["sizes"], want["sizes"]
         return Verdict(sizes == wanted, f"fit(300개 샘플, epochs=2, batch_size=64)의 배치 크기: 기대 {wanted}, "
                                         f"받은 {sizes} (batch_size를 BatchGenerator에 넘겨야 합니다)")
 
