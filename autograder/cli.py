@@ -34,11 +34,18 @@ def _resolve_mnist(path: Optional[Path], required: bool) -> Optional[Path]:
 def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Write the student and solution notebooks (and the Gradescope zip and nbgrader course)."""
-    from .build import assignment
+    from .build import assignment, gradescope
 
-    data = _resolve_mnist(mnist_path, required=False) if mnist_path or os.environ.get(mnist.ENV_VAR) else None
+    try:  # bundled when the machine has it; never downloaded for the build
+        data = mnist.resolve(mnist_path, download=False)
+    except mnist.MnistUnavailable as error:
+        if mnist_path or os.environ.get(mnist.ENV_VAR):
+            console.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2)
+        data = None
     for written in assignment.build_all(out, data):
         console.print(f"wrote {written}")
+    console.print(f"autograder.zip: {gradescope.mnist_plan(data)}")
 
 
 @app.command()
@@ -85,7 +92,7 @@ def points() -> None:
     from .ch02.questions import questions
 
     print("| question | case | points |\n|---|---|---|")
-    for question in questions("mnist.npz"):
+    for question in questions():
         for case in question.cases:
             print(f"| {question.id} | {case.name} | {case.points:g} |")
         print(f"| **{question.id}** | **합계** | **{question.points:g}** |")

@@ -15,7 +15,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Mapping
 
-from . import mnist
 from .ch02.questions import questions
 from .engine import runtime
 from .engine.cases import CaseResult, judge_question
@@ -26,18 +25,9 @@ from .engine.grade import expected_observations, origin_problem
 _cache: dict[str, tuple[tuple, list[CaseResult]]] = {}
 
 
-@lru_cache(maxsize=1)
-def _mnist_path() -> str | None:
-    """Resolved once: without MNIST and network, every question would try a download again."""
-    try:
-        return str(mnist.resolve(download=True))
-    except mnist.MnistUnavailable:
-        return None
-
-
 @lru_cache(maxsize=None)
 def _question(question_id: str):
-    for question in questions(_mnist_path()):
+    for question in questions():
         if question.id == question_id:
             return question
     raise KeyError(f"unknown question {question_id!r}")

@@ -10,6 +10,7 @@ import numpy as np
 
 ENV_VAR = "MNIST_NPZ"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+DOWNLOAD_TIMEOUT = 60  # seconds without data before a download gives up
 
 
 class MnistUnavailable(RuntimeError):
@@ -31,6 +32,10 @@ def resolve(path: str | os.PathLike | None = None, download: bool = True) -> Pat
     if cached.is_file():
         return cached
     if download:
+        import socket
+
+        previous_timeout = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # a blocked network fails, it does not hang
         try:
             from keras.src.utils.file_utils import get_file
 
@@ -45,6 +50,8 @@ def resolve(path: str | os.PathLike | None = None, download: bool = True) -> Pat
                 f"Keras-layout mnist.npz (e.g. export {ENV_VAR}=../shared/data/mnist.npz) "
                 "or pass --mnist PATH."
             ) from error
+        finally:
+            socket.setdefaulttimeout(previous_timeout)
     raise MnistUnavailable(f"MNIST not found: set {ENV_VAR} or pass --mnist PATH.")
 
 

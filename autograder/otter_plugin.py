@@ -274,6 +274,11 @@ class Ch02Plugin(AbstractOtterPlugin):
 
         if bundled.is_file():
             os.environ.setdefault(mnist.ENV_VAR, str(bundled.resolve()))
+        else:  # downloaded into Keras's cache by setup.sh, or now; else the training case says why
+            try:
+                os.environ.setdefault(mnist.ENV_VAR, str(mnist.resolve(download=True)))
+            except mnist.MnistUnavailable:
+                pass
         os.environ.update(KERNEL_ENV)  # the kernel inherits otter's environment
         from otter.test_files import OKTestFile
 

@@ -212,18 +212,23 @@ def test_a_malformed_observation_scores_zero_instead_of_crashing():
 
 
 def test_reference_passes_every_case_in_process():
-    """The hidden checks, run on solutions/ itself, give full marks (training case left out)."""
+    """The hidden checks, run on solutions/ itself, give full marks (the training case, which
+    takes a minute, is checked end to end elsewhere)."""
     import solutions.ch02 as reference
 
     for question in questions():
         expected = expected_observations([question])[question.id]
-        observed = {key: runtime.run_probe(spec, vars(reference)) for key, spec in question.specs.items()}
-        failures = [(r.name, r.message) for r in judge_question(question, observed, expected) if not r.passed]
+        observed = {key: runtime.run_probe(spec, vars(reference)) for key, spec in question.specs.items()
+                    if spec["op"] != "train"}
+        if "train" in question.specs:
+            observed["train"] = {"ok": False}
+        results = judge_question(question, observed, expected)
+        failures = [(r.name, r.message) for r in results if not r.passed and not r.name.startswith("훈련")]
         assert failures == [], question.id
 
 
 def test_points_table_totals_100():
-    table = {q.id: q.points for q in questions("mnist.npz")}
+    table = {q.id: q.points for q in questions()}
     assert sum(table.values()) == 100
     assert list(table) == ["q1_keras_mnist", "q2_tensor_slicing", "q3_elementwise", "q4_broadcasting",
                            "q5_dot", "q6_transpose", "q7_gradient_tape", "q8_from_scratch"]

@@ -102,7 +102,7 @@ def test_config_sets_root_timeout_stub_and_quiet_kernels(built, monkeypatch):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(built)).load_config()
     assert Path(config.CourseDirectory.root) == built
     assert config.ClearSolutions.code_stub == {"python": ""}
-    training = questions("mnist.npz")[-1].specs["train"]
+    training = questions()[-1].specs["train"]
     assert config.Execute.timeout > training["limit"]  # the hidden training check has room
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
     assert os.environ["PYTHONWARNINGS"] == "ignore"
@@ -130,7 +130,7 @@ def test_solution_cells_wrap_the_reference(source):
 
 
 def test_one_locked_test_cell_per_question_with_the_points_table(source):
-    table = {q.id: q.points for q in questions("mnist.npz")}
+    table = {q.id: q.points for q in questions()}
     tests = [c for c in source.cells if _meta(c).get("grade")]
     assert [c.cell_type for c in tests] == ["code"] * len(table)
     found = {}
@@ -144,7 +144,7 @@ def test_one_locked_test_cell_per_question_with_the_points_table(source):
         assert "def " not in hidden and "assert" not in hidden  # the checks live in the kit only
         found[question_id] = meta["points"]
     assert found == table
-    assert sum(found.values()) == sum(q.points for q in questions("mnist.npz"))
+    assert sum(found.values()) == sum(q.points for q in questions())
     # each test cell comes right after its question's self-check
     for index, cell in enumerate(source.cells):
         if _meta(cell).get("grade"):
@@ -273,7 +273,7 @@ def test_autograde_export_and_feedback_agree_with_autograder_grade(released, tmp
         print(f"| {student} | {kit[student]['total']} / {kit[student]['possible']} | "
               f"{exported[student]['score']} / {exported[student]['max_score']} | {seconds[student]:.0f} |")
 
-    table = {q.id: q.points for q in questions(str(data))}
+    table = {q.id: q.points for q in questions()}
     for student in copies:
         assert float(exported[student]["max_score"]) == float(kit[student]["possible"]) == sum(table.values())
         assert float(exported[student]["score"]) == pytest.approx(float(kit[student]["total"]), abs=1e-6), student

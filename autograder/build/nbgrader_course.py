@@ -126,8 +126,8 @@ def hidden_test_cell(question_id: str, points: float) -> NotebookNode:
 
 
 def points_table() -> dict[str, float]:
-    """Points per question, training check included (building it needs a path, not the file)."""
-    return {q.id: q.points for q in questions("mnist.npz")}
+    """Points per question, training check included."""
+    return {q.id: q.points for q in questions()}
 
 
 def source_notebook() -> NotebookNode:

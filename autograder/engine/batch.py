@@ -57,8 +57,7 @@ class Job:
 def _grade(job: Job) -> SubmissionResult:
     from ..ch02.questions import questions
 
-    return grade_notebook(job.path, job.name, questions(str(job.mnist) if job.mnist else None),
-                          job.mnist, job.limits, ProbeCache(job.cache))
+    return grade_notebook(job.path, job.name, questions(), job.mnist, job.limits, ProbeCache(job.cache))
 
 
 def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, force: bool = False,
@@ -69,7 +68,7 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
     ``on_result(result, reused)`` is called as each one is done (progress display)."""
     from ..ch02.questions import questions
 
-    question_list = questions(str(mnist) if mnist else None)
+    question_list = questions()
     out.mkdir(parents=True, exist_ok=True)
     names = names_for(paths)
     results: list[SubmissionResult] = []
