@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+
+# Before anything imports TensorFlow: its C++ start-up lines (absl, oneDNN, cpu_feature_guard)
+# are not for the person at the terminal. Worker processes and kernels inherit this.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,6 +21,24 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console(stderr=True)
 
 MnistOption = typer.Option(None, "--mnist", help="Keras-layout mnist.npz (default: $MNIST_NPZ, the Keras cache, a download).")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with file descriptor 2 sent to /dev/null: its C++ libraries print
+    start-up lines (absl, oneDNN, CUDA probing) straight to the terminal, past Python."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _resolve_mnist(path: Optional[Path], required: bool) -> Optional[Path]:
@@ -34,6 +56,7 @@ def _resolve_mnist(path: Optional[Path], required: bool) -> Optional[Path]:
 def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Write the student and solution notebooks (and the Gradescope zip and nbgrader course)."""
+    _import_tensorflow_quietly()
     from .build import assignment, gradescope
 
     try:  # bundled when the machine has it; never downloaded for the build
@@ -59,7 +82,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
           memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
-    from .engine.batch import find_notebooks, grade_all
+    from .engine.batch import Interrupted, find_notebooks, grade_all
     from .engine.kernel import Limits
 
     missing = [str(p) for p in submissions if not p.exists()]
@@ -71,6 +94,9 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         console.print("[red]error:[/red] no .ipynb files found")
         raise typer.Exit(2)
     data = _resolve_mnist(mnist_path, required=True)
+    _import_tensorflow_quietly()  # the reference's observations are computed in this process
+    os.environ[mnist.ENV_VAR] = str(data)  # the kernels, the workers and the judges read the same file
+    finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("grading", total=len(paths))
@@ -79,11 +105,23 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
             tag = "kept" if reused else f"{result.seconds:.0f}s"
             progress.console.print(f"{result.submission}: {result.total:g}/{result.possible():g} "
                                    f"({tag}) {'' if result.status == 'ok' else result.status[:120]}")
+            finished.append(result)
             progress.advance(task)
 
-        grade_all(paths, out, data, jobs=jobs, force=force, cache=out / ".cache" if cache else None,
-                  limits=Limits(cell_seconds=cell_timeout, memory_mb=memory_mb), on_result=shown)
-    console.print(f"wrote {out / 'grades.csv'}")
+        try:
+            grade_all(paths, out, data, jobs=jobs, force=force, cache=out / ".cache" if cache else None,
+                      limits=Limits(cell_seconds=cell_timeout, memory_mb=memory_mb), on_result=shown)
+        except Interrupted as stop:
+            progress.stop()
+            console.print(f"[yellow]interrupted ({stop}):[/yellow] {len(finished)} of {len(paths)} submissions "
+                          f"are graded and kept in {out}; run the same command again to grade the rest.")
+            raise typer.Exit(130)
+    errors = [result.submission for result in finished if result.grader_error]
+    console.print(f"wrote {out / 'grades.csv'}: {len(finished)} submissions")
+    if errors:
+        console.print(f"[red]{len(errors)} submission(s) hit an error of the grading kit[/red] "
+                      f"(status and traceback.txt in their folders): {', '.join(errors[:20])}")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -1,18 +1,39 @@
-"""Grading many submissions: unique names, resuming, parallel workers, one CSV."""
+"""Grading many submissions: unique names, resuming, worker processes, one CSV.
+
+The parent process hands submissions to worker processes (one submission at a time each) and
+writes every result the moment it arrives: the submission's folder, then ``grades.csv``, each
+file atomically. Nothing a worker does can lose what is already written:
+
+- a fault of the kit while grading one submission is that submission's row (``grade_notebook``);
+- a worker that dies (SIGKILL, the OOM killer, a segfault) costs only the submission it held:
+  a new worker takes its place and the submission is tried once more, then gets a status
+  saying what happened;
+- Ctrl-C or SIGTERM stops the workers and their kernels, keeps every finished submission,
+  and the same command later grades only the rest (a SIGKILL of everything keeps them too).
+"""
 
 from __future__ import annotations
 
+import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+import signal
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterable
 
+import psutil
+
 from . import report
 from .cache import ProbeCache
-from .grade import SubmissionResult, grade_notebook
-from .kernel import Limits
+from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook
+from .kernel import Limits, kill_live_kernels
+
+WORKER_STOP_SECONDS = 10  # after SIGTERM, a worker has this long to stop its kernels
 
 
 def find_notebooks(paths: Iterable[Path]) -> list[Path]:
@@ -49,23 +70,147 @@ def names_for(paths: list[Path]) -> dict[Path, str]:
 class Job:
     path: Path
     name: str
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs, the same for every submission (sent once per worker)."""
+
     mnist: Path | None
     limits: Limits
     cache: Path | None
+    expected: dict  # the reference's observations, computed once in the parent
 
 
-def _grade(job: Job) -> SubmissionResult:
+class Interrupted(Exception):
+    """The batch was stopped (Ctrl-C, SIGTERM); finished submissions are kept."""
+
+
+# ---------------------------------------------------------------- the worker process
+
+
+def _stop_worker(signum, frame):
+    kill_live_kernels()
+    os._exit(128 + signum)
+
+
+def _worker(connection, settings: Settings) -> None:
+    """Grade jobs from ``connection`` until told to stop (``None``) or killed."""
     from ..ch02.questions import questions
 
-    return grade_notebook(job.path, job.name, questions(), job.mnist, job.limits, ProbeCache(job.cache))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, _stop_worker)
+    question_list = questions()
+    cache = ProbeCache(settings.cache)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        result = grade_notebook(job.path, job.name, question_list, settings.mnist, settings.limits, cache,
+                                settings.expected)
+        connection.send(result.to_dict())
+
+
+@dataclass
+class _Worker:
+    process: object
+    connection: object
+    job: Job | None = None
+    started: float = 0.0
+
+    @classmethod
+    def start(cls, context, settings: Settings) -> "_Worker":
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker, args=(child, settings), daemon=True)
+        process.start()
+        child.close()
+        return cls(process, parent)
+
+    def give(self, job: Job) -> None:
+        self.job, self.started = job, time.monotonic()
+        self.connection.send(job)
+
+
+def _stop(workers: list[_Worker]) -> None:
+    """Stop every worker and whatever it started (kernels live in sessions of their own)."""
+    for worker in workers:
+        if worker.process.is_alive():
+            worker.process.terminate()  # SIGTERM: the worker kills its kernels, then exits
+    deadline = time.monotonic() + WORKER_STOP_SECONDS
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.process.is_alive():
+            try:
+                for child in psutil.Process(worker.process.pid).children(recursive=True):
+                    child.kill()
+            except psutil.Error:
+                pass
+            worker.process.kill()
+            worker.process.join(5)
+        worker.connection.close()
+
+
+def _died(job: Job, exitcode: int | None, seconds: float, possible: Callable[[Job, str], SubmissionResult]):
+    how = f"신호 {-exitcode}" if exitcode is not None and exitcode < 0 else f"종료 코드 {exitcode}"
+    reason = (f"{GRADER_ERROR}: 채점 프로세스가 비정상 종료되었습니다({how}, 메모리 부족 또는 충돌). "
+              "두 번 시도했습니다.")
+    result = possible(job, reason)
+    result.grader_error = f"worker process died twice ({how}) while grading {job.path}"
+    result.seconds = seconds
+    return result
+
+
+def _run(pending: list[Job], settings: Settings, jobs: int, finish: Callable[[SubmissionResult], None],
+         unfinished: Callable[[Job, str], SubmissionResult]) -> None:
+    context = get_context("spawn")
+    queue = deque(pending)
+    workers: list[_Worker] = []
+    try:
+        while queue or any(worker.job for worker in workers):
+            while queue and len(workers) < jobs:
+                workers.append(_Worker.start(context, settings))
+            for worker in workers:
+                if worker.job is None and queue:
+                    worker.give(queue.popleft())
+            busy = [worker for worker in workers if worker.job]
+            wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=5)
+            for worker in busy:
+                data = None
+                try:
+                    if worker.connection.poll():
+                        data = worker.connection.recv()
+                except (EOFError, OSError):
+                    data = None
+                if data is not None:
+                    worker.job = None
+                    finish(SubmissionResult.from_dict(data))
+                elif not worker.process.is_alive():
+                    job, seconds = worker.job, time.monotonic() - worker.started
+                    worker.connection.close()
+                    workers.remove(worker)
+                    if job.attempt == 1:
+                        queue.appendleft(replace(job, attempt=2))  # once more, in a new worker
+                    else:
+                        finish(_died(job, worker.process.exitcode, seconds, unfinished))
+    finally:
+        _stop(workers)
 
 
 def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, force: bool = False,
               limits: Limits = Limits(), cache: Path | None = None,
               on_result: Callable[[SubmissionResult, bool], None] | None = None) -> list[SubmissionResult]:
-    """Grade every submission into ``out``; finished ones are kept and skipped unless ``force``.
-    ``cache`` is a folder for the training check's results, keyed by the code it ran.
-    ``on_result(result, reused)`` is called as each one is done (progress display)."""
+    """Grade every submission into ``out``, ``jobs`` at a time, each in a worker process.
+
+    Finished submissions (a record in their folder) are kept and skipped unless ``force``;
+    ones whose grading hit a kit error are graded again. ``cache`` is a folder for the slow
+    probes' results, keyed by the code they ran. ``on_result(result, reused)`` is called as
+    each one is done (progress display). Ctrl-C or SIGTERM raise ``Interrupted`` once the
+    workers are stopped and everything finished is written."""
     from ..ch02.questions import questions
 
     question_list = questions()
@@ -75,12 +220,12 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
     pending: list[Job] = []
     for path, name in names.items():
         previous = None if force else report.read_record(out / name)
-        if previous is not None and previous.path == str(path):
+        if previous is not None and previous.path == str(path) and not previous.grader_error:
             results.append(previous)
             if on_result:
                 on_result(previous, True)
         else:
-            pending.append(Job(path, name, mnist, limits, cache))
+            pending.append(Job(path, name))
 
     def finish(result: SubmissionResult) -> None:
         report.write_submission(result, question_list, out / result.submission)
@@ -89,13 +234,25 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
         if on_result:
             on_result(result, False)
 
-    if jobs <= 1 or len(pending) <= 1:
-        for job in pending:
-            finish(_grade(job))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_grade, job) for job in pending]
-            for future in as_completed(futures):
-                finish(future.result())
-    report.write_grades(results, question_list, out / "grades.csv")
+    def unfinished(job: Job, reason: str) -> SubmissionResult:
+        from .cases import judge_question
+
+        cases = [r for q in question_list for r in judge_question(q, None, settings.expected[q.id], reason)]
+        return SubmissionResult(job.name, str(job.path), cases, reason)
+
+    def terminated(signum, frame):
+        raise Interrupted(f"signal {signum}")
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, terminated) if main_thread else None
+    try:
+        if pending:
+            settings = Settings(mnist, limits, cache, expected_observations(question_list))
+            _run(pending, settings, max(1, jobs), finish, unfinished)
+    except KeyboardInterrupt:
+        raise Interrupted("Ctrl-C") from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)
+        report.write_grades(results, question_list, out / "grades.csv")
     return results

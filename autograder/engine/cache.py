@@ -9,14 +9,17 @@ anywhere in that code, or in the kit's probe runtime, gives a new key.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
-import symtable
 import json
+import symtable
+import time
 from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from . import submission
+from . import files, submission
 from .kernel import RUNTIME_SOURCE
 
 CACHED_PROBES = {"train"}
@@ -57,23 +60,52 @@ def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submissi
 
 
 class ProbeCache:
-    """Observations on disk, one JSON file per key."""
+    """Observations on disk, one JSON file per key, shared by every worker of a batch.
 
-    def __init__(self, folder: Path | None):
+    Writes are atomic (``files.write_text``); a file that does not parse is a miss and is
+    written again. ``claim`` lets one worker compute a key while the others wanting the same
+    key wait for its result instead of computing it too."""
+
+    def __init__(self, folder: Path | None, wait_seconds: float = 1800):
         self.folder = folder
+        self.wait_seconds = wait_seconds  # longer than the slowest cached probe, then compute anyway
 
     def get(self, key: str) -> dict | None:
         if self.folder is None:
             return None
         try:
-            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            observation = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
+            return None  # missing, or truncated by a writer of an older kit: computed again
+        return observation if isinstance(observation, dict) and observation.get("ok") else None
 
     def put(self, key: str, observation: dict) -> None:
         if self.folder is None or not observation.get("ok"):
             return  # failures (timeouts, dead kernels) are not worth keeping
+        files.write_text(self.folder / f"{key}.json", json.dumps(observation))
+
+    @contextlib.contextmanager
+    def claim(self, key: str):
+        """Yields the cached observation, or None while holding the key's lock: the caller then
+        computes and ``put``s it. A worker that finds the lock taken waits, then reads what the
+        holder wrote. The lock is an ``flock``, so a holder that dies (even SIGKILL) releases it
+        and a waiter takes over; past ``wait_seconds`` the waiter computes without it."""
+        hit = self.get(key)
+        if hit is not None or self.folder is None:
+            yield hit
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / f"{key}.tmp"
-        temporary.write_text(json.dumps(observation), encoding="utf-8")
-        temporary.replace(self.folder / f"{key}.json")
+        with open(self.folder / f"{key}.lock", "a") as lock:
+            deadline = time.monotonic() + self.wait_seconds
+            locked = False
+            while not locked and time.monotonic() < deadline:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    locked = True
+                except BlockingIOError:
+                    time.sleep(0.2)
+            try:
+                yield self.get(key)  # the holder we waited for may have written it
+            finally:
+                if locked:
+                    fcntl.flock(lock, fcntl.LOCK_UN)

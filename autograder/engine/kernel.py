@@ -28,6 +28,21 @@ from . import runtime
 
 RUNTIME_SOURCE = Path(runtime.__file__).read_text(encoding="utf-8")
 KIT_PACKAGES = ("solutions", "autograder")
+LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
+
+
+def kill_live_kernels() -> None:
+    """Kill every kernel this process started, and their children: a grading worker that is
+    told to stop must not leave kernels running (they live in sessions of their own)."""
+    for pid in list(LIVE_KERNELS):
+        try:
+            process = psutil.Process(pid)
+            for child in process.children(recursive=True):
+                child.kill()
+            process.kill()
+        except psutil.Error:
+            pass
+        LIVE_KERNELS.discard(pid)
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,9 @@ class KernelSession:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client.start_new_kernel_client()
         self._client = client
+        pid = self._pid(client)
+        if pid is not None:
+            LIVE_KERNELS.add(pid)
         self._watcher = threading.Thread(target=self._watch_memory, args=(client,), daemon=True)
         self._watcher.start()
         self._execute(harness_source(self.mnist_path, self.limits.output_chars), 120)
@@ -167,10 +185,12 @@ class KernelSession:
         client, self._client = self._client, None
         if client is None:
             return
+        pid = self._pid(client)
         try:
             client._cleanup_kernel()  # stops the channels and shuts down the kernel it owns
         except Exception:
             pass
+        LIVE_KERNELS.discard(pid)
 
     def __enter__(self):
         return self

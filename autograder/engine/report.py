@@ -5,14 +5,17 @@ back when an interrupted run resumes)."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Sequence
 
+from . import files
 from .cases import Question
 from .grade import SubmissionResult
 
 RECORD = "result.json"
+TRACEBACK = "traceback.txt"  # the kit's own error, when grading this submission hit one
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
@@ -64,12 +67,15 @@ def _num(value: float) -> str:
 
 
 def write_submission(result: SubmissionResult, questions: Sequence[Question], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(
-        json.dumps(gradescope_results(result), ensure_ascii=False, indent=1), encoding="utf-8")
-    (folder / "feedback.md").write_text(feedback_markdown(result, questions), encoding="utf-8")
-    # Written last: its presence marks the submission as finished.
-    (folder / RECORD).write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
+    """Each file whole or not at all (``files``); the record last, as it marks the submission
+    finished: a batch killed at any point resumes with this submission graded or not, never half."""
+    files.write_text(folder / "results.json", json.dumps(gradescope_results(result), ensure_ascii=False, indent=1))
+    files.write_text(folder / "feedback.md", feedback_markdown(result, questions))
+    if result.grader_error:
+        files.write_text(folder / TRACEBACK, result.grader_error)
+    elif (folder / TRACEBACK).exists():
+        (folder / TRACEBACK).unlink()  # from an earlier run whose error is gone
+    files.write_text(folder / RECORD, json.dumps(result.to_dict(), ensure_ascii=False))
 
 
 def read_record(folder: Path) -> SubmissionResult | None:
@@ -81,11 +87,10 @@ def read_record(folder: Path) -> SubmissionResult | None:
 
 def write_grades(results: Sequence[SubmissionResult], questions: Sequence[Question], path: Path) -> None:
     columns = ["submission", *(q.id for q in questions), "total", "possible", "status"]
-    temporary = path.with_suffix(".csv.tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for result in sorted(results, key=lambda r: r.submission):
-            writer.writerow([result.submission, *(_num(result.score(q.id)) for q in questions),
-                             _num(result.total), _num(result.possible()), result.status])
-    temporary.replace(path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    for result in sorted(results, key=lambda r: r.submission):
+        writer.writerow([result.submission, *(_num(result.score(q.id)) for q in questions),
+                         _num(result.total), _num(result.possible()), result.status])
+    files.write_text(path, text.getvalue())
