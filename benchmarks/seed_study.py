@@ -18,7 +18,7 @@ import tensorflow as tf
 import solutions.ch02 as reference
 from autograder import mnist
 from autograder.ch02.questions import RETRY_FLOOR, TRAINING_BAR
-from autograder.engine import runtime
+from autograder.kernel_side import runtime
 
 
 class BiasFirstDense(reference.NaiveDense):

@@ -32,7 +32,7 @@ from autograder import ASSIGNMENT, mnist
 from autograder.build import gradescope, notebooks
 from autograder.build.assignment import student_and_solution
 from autograder.ch02.questions import questions
-from autograder.engine import runtime
+from autograder.kernel_side import runtime
 from autograder.engine.kernel import Limits, harness_source
 
 ROOT = Path(__file__).resolve().parents[1]

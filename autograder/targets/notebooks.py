@@ -1,6 +1,7 @@
-"""Student and solution notebooks, built from the one source notebook.
+"""Student and solution notebooks, built from an assignment's one source notebook.
 
-The source ``assignments/ch02/ch02.ipynb`` marks its cells with ``metadata["ch02"]["role"]``:
+The source notebook (``assignments/<id>/<id>.ipynb``) marks its cells with
+``metadata["autograder"]["role"]``:
 
 - ``setup``: the first code cell; the build fills it (e.g. ``grader = otter.Notebook()``);
 - ``stub``: a graded object the student fills in; ``objects`` lists the top-level names the
@@ -10,7 +11,7 @@ The source ``assignments/ch02/ch02.ipynb`` marks its cells with ``metadata["ch02
 - ``export``: the last cell, ``grader.export(...)``.
 
 The solution notebook replaces each stub cell's source with the reference definitions of its
-``objects``, copied verbatim from ``solutions/ch02.py`` (never by hand).
+``objects``, copied verbatim from the answer key (``solutions/<id>.py``), never by hand.
 """
 
 from __future__ import annotations
@@ -23,13 +24,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from .. import ASSIGNMENT
+from ..engine.submission import bound_names
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "assignments" / "ch02" / "ch02.ipynb"
-SOLUTIONS = ROOT / "solutions" / "ch02.py"
-
-META_KEY = "ch02"
+META_KEY = "autograder"
 ROLES = ("setup", "stub", "check", "training", "export")
 
 
@@ -37,42 +34,24 @@ class NotebookBuildError(ValueError):
     """The source notebook or the solutions module does not fit the build's contract."""
 
 
-def load_source(path: str | os.PathLike = SOURCE) -> NotebookNode:
+def load_source(path: str | os.PathLike) -> NotebookNode:
     """Read the source notebook (nbformat v4)."""
     return nbformat.read(str(path), as_version=4)
 
 
 def cell_role(cell: NotebookNode) -> str | None:
-    """The ``ch02.role`` of a cell, or None for ordinary cells."""
+    """The ``autograder.role`` of a cell, or None for ordinary cells."""
     return cell.get("metadata", {}).get(META_KEY, {}).get("role")
 
 
 def cells_with_role(nb: NotebookNode, role: str) -> list[NotebookNode]:
-    """The cells of ``nb`` whose ``metadata.ch02.role`` is ``role``, in notebook order."""
+    """The cells of ``nb`` whose ``metadata.autograder.role`` is ``role``, in notebook order."""
     if role not in ROLES:
         raise NotebookBuildError(f"unknown cell role {role!r}; expected one of {ROLES}")
     return [cell for cell in nb.cells if cell_role(cell) == role]
 
 
 # ------------------------------------------------------------------ reading the reference
-
-
-def _bound_names(node: ast.stmt) -> list[str]:
-    """Top-level names a definition or assignment statement binds (empty for other statements)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    else:
-        return []
-    names: list[str] = []
-    for target in targets:
-        for sub in ast.walk(target):
-            if isinstance(sub, ast.Name):
-                names.append(sub.id)
-    return names
 
 
 def _segment(source: str, node: ast.stmt) -> str:
@@ -91,13 +70,13 @@ def _segment(source: str, node: ast.stmt) -> str:
     return text
 
 
-def reference_definitions(module_path: str | os.PathLike = SOLUTIONS) -> dict[str, str]:
+def reference_definitions(module_path: str | os.PathLike) -> dict[str, str]:
     """Map each name defined at the top level of the solutions module to its source text."""
     source = Path(module_path).read_text(encoding="utf-8")
     tree = ast.parse(source, filename=str(module_path))
     definitions: dict[str, str] = {}
     for node in tree.body:
-        for name in _bound_names(node):
+        for name in bound_names(node, imports=False):
             if name in definitions:
                 raise NotebookBuildError(
                     f"{module_path}: {name!r} is defined more than once at top level; "
@@ -106,7 +85,7 @@ def reference_definitions(module_path: str | os.PathLike = SOLUTIONS) -> dict[st
     return definitions
 
 
-def reference_source(names: list[str], module_path: str | os.PathLike = SOLUTIONS) -> str:
+def reference_source(names: list[str], module_path: str | os.PathLike) -> str:
     """Source of the reference definitions of ``names``, in that order, two blank lines apart."""
     definitions = reference_definitions(module_path)
     unknown = [name for name in names if name not in definitions]
@@ -117,7 +96,7 @@ def reference_source(names: list[str], module_path: str | os.PathLike = SOLUTION
     return "\n\n\n".join(definitions[name] for name in names)
 
 
-def reference_imports(module_path: str | os.PathLike = SOLUTIONS) -> set[str]:
+def reference_imports(module_path: str | os.PathLike) -> set[str]:
     """Names the solutions module binds by top-level imports (``np``, ``tf``, ``math``...)."""
     tree = ast.parse(Path(module_path).read_text(encoding="utf-8"))
     names: set[str] = set()
@@ -152,7 +131,7 @@ def _check_stub(cell: NotebookNode) -> None:
     tree = _parse_cell(cell.source)
     if tree is None:
         raise NotebookBuildError(f"stub cell {cell.get('id')!r} is not plain Python")
-    defined = [name for node in tree.body for name in _bound_names(node)]
+    defined = [name for node in tree.body for name in bound_names(node, imports=False)]
     declared = stub_objects(cell)
     if sorted(defined) != sorted(declared):
         raise NotebookBuildError(
@@ -189,7 +168,7 @@ def _check_imports_before_stubs(nb: NotebookNode, module_path: str | os.PathLike
 # ------------------------------------------------------------------ the two notebooks
 
 
-def solution_notebook(nb: NotebookNode, module_path: str | os.PathLike = SOLUTIONS) -> NotebookNode:
+def solution_notebook(nb: NotebookNode, module_path: str | os.PathLike) -> NotebookNode:
     """A copy of ``nb`` whose stub cells hold the reference definitions (metadata kept)."""
     stubs = cells_with_role(nb, "stub")
     if not stubs:
@@ -203,7 +182,7 @@ def solution_notebook(nb: NotebookNode, module_path: str | os.PathLike = SOLUTIO
     return solved
 
 
-def student_notebook(nb: NotebookNode, setup_source: str) -> NotebookNode:
+def student_notebook(nb: NotebookNode, setup_source: str, assignment_id: str) -> NotebookNode:
     """A copy of ``nb`` with the setup cell's source replaced by ``setup_source``."""
     setups = cells_with_role(nb, "setup")
     if len(setups) != 1:
@@ -211,7 +190,7 @@ def student_notebook(nb: NotebookNode, setup_source: str) -> NotebookNode:
     student = copy.deepcopy(nb)
     cells_with_role(student, "setup")[0].source = setup_source
     # otter's assignment name: the Gradescope zip refuses a notebook of another assignment
-    student.metadata.setdefault("otter", {})["assignment_name"] = ASSIGNMENT
+    student.metadata.setdefault("otter", {})["assignment_name"] = assignment_id
     return student
 
 

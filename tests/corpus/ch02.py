@@ -1,37 +1,8 @@
-"""A corpus of student submissions, each with the verdict it must get.
-
-Every variant starts from the built solution or student notebook and changes what a student
-would: a stub cell written another way (right in an unusual style, or wrong in one specific
-way), a cell added (a shortcut, a hostile trick, a broken cell), or the whole file (not a
-notebook at all). ``expect`` gives the points per question that differ from the base
-(solution: full marks; student: zero); ``status`` a fragment the status column must hold
-("ok" when nothing went wrong).
-"""
+"""The chapter-2 corpus: submissions with the verdicts they must get (see ``corpus``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-FULL = {"q1_keras_mnist": 12, "q2_tensor_slicing": 6, "q3_elementwise": 12, "q4_broadcasting": 6,
-        "q5_dot": 18, "q6_transpose": 6, "q7_gradient_tape": 8, "q8_from_scratch": 32}
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    kind: str  # right | wrong | shortcut | hostile | broken
-    base: str = "solution"  # solution | student
-    replace: dict = field(default_factory=dict)  # graded object -> new source of its stub cell
-    append: tuple = ()  # code cells added at the end
-    prepend: tuple = ()  # code cells added after the setup cell
-    raw: bytes | None = None  # the file's bytes, for things that are not notebooks
-    expect: dict = field(default_factory=dict)  # question -> points, where not the base's
-    status: str | None = "ok"  # None: whatever the status says
-
-    def expected(self) -> dict:
-        base = dict(FULL) if self.base == "solution" and self.raw is None else {q: 0 for q in FULL}
-        return {**base, **self.expect}
-
+from . import Variant
 
 UPDATE_WEIGHTS_CELL = "learning_rate = 1e-3\n\n{}"
 
@@ -353,7 +324,7 @@ def naive_relu(x):
 """}, expect={"q3_elementwise": 11}),
     Variant("imports-reference", "shortcut", replace={"naive_relu": """
 from solutions.ch02 import naive_relu
-"""}, expect={"q3_elementwise": 0}, status="채점 도구"),
+"""}, expect={"q3_elementwise": 0}, status="채점 도구", kernel=True),
     Variant("execs-reference-file", "shortcut", prepend=("""
 exec(open("{KIT}/solutions/ch02.py").read())
 """,), replace={"naive_transpose": "# 위에서 이미 정의했습니다\n"}, expect={"q6_transpose": 0}, status="exec"),

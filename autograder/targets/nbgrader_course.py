@@ -1,6 +1,6 @@
 """The nbgrader course directory for JupyterHub, built from the same sources as everything else.
 
-``DIR/ch02/nbgrader/`` holds ``nbgrader_config.py`` and ``source/ch02/ch02.ipynb``, the
+``DIR/<id>/nbgrader/`` holds ``nbgrader_config.py`` and ``source/<id>/<id>.ipynb``, the
 instructor's version of the student notebook with nbgrader metadata:
 
 - each stub cell is a solution cell: the student's stub, then the reference definitions
@@ -8,15 +8,16 @@ instructor's version of the student notebook with nbgrader metadata:
   and ``### END SOLUTION``. ``nbgrader generate_assignment`` drops that region and, with the
   empty ``code_stub`` of the config, adds nothing: the release shows exactly the stub;
 - after each self-check cell comes a locked autograder test cell, worth the question's points,
-  whose hidden part calls ``autograder.inline.points`` (the same probes and judges as
+  whose hidden part calls ``autograder.frontends.inline.points`` (the same probes and judges as
   ``autograder grade``) and leaves the earned points as the cell's value (nbgrader's partial
   credit);
 - the setup cell, the self-check cells and every markdown cell are read-only;
-- the setup cell also imports TensorFlow (its start-up messages go to the kernel's stderr, which
-  nbgrader would count against a test cell that happened to import it first), serves
-  ``mnist.load_data()`` from ``$MNIST_NPZ`` when it is set, and during ``nbgrader autograde``
-  strips demonstration training and ``grader.*`` calls from every later cell, as
-  ``autograder grade`` does (``engine.submission.prepare``);
+- the setup cell also imports the assignment's ``preload`` modules (TensorFlow: its start-up
+  messages go to the kernel's stderr, which nbgrader would count against a test cell that
+  happened to import it first), serves the datasets from the files the hub names (e.g.
+  ``$MNIST_NPZ``), and during ``nbgrader autograde`` strips demonstration training and
+  ``grader.*`` calls from every later cell, as ``autograder grade`` does
+  (``engine.submission.prepare``);
 - the otter export cell becomes a note on submitting through the hub.
 """
 
@@ -26,33 +27,42 @@ from pathlib import Path
 
 from nbformat import NotebookNode, v4
 
-from .. import ASSIGNMENT
-from ..ch02.questions import questions
+from ..engine.kernel import KERNEL_ENV
 from . import notebooks
 
 COURSE = "nbgrader"
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 TESTS_BEGIN, TESTS_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-# Per-cell limit of nbgrader's execution. The longest cell is the hidden training check:
-# 10 epochs from scratch, up to three seeds (about 20 s each compiled, 45 s eager, on 2 cores);
-# its own limit is 900 s, so this only stops a cell that hangs.
-EXECUTE_TIMEOUT = 1200
+# Beyond the longest hidden check's own limit (the training check's 900 s), so nbgrader's
+# per-cell limit only stops a cell that hangs.
+EXECUTE_MARGIN = 300
 
 # Appended to the otter setup cell. Students read it, hence the Korean comments.
-SETUP_EXTRA = '''
-# --- JupyterHub(nbgrader)용 설정 ---
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # 텐서플로우의 안내 로그를 줄입니다.
-import tensorflow as tf  # 텐서플로우를 여기서 처음 불러옵니다(시작 안내 메시지가 이 셀에 나옵니다).
-import keras.src.datasets.mnist as _ch02_mnist
-if os.environ.get("MNIST_NPZ"):  # 서버가 MNIST 파일을 제공하면 mnist.load_data()가 그 파일을 읽습니다.
-    _ch02_mnist.get_file = lambda *args, **kwargs: os.environ["MNIST_NPZ"]
-del _ch02_mnist
-if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+SETUP_AUTOGRADE = '''if os.environ.get("NBGRADER_EXECUTION") == "autograde":
     # 자동 채점 중에는 데모 훈련(fit)과 grader.* 호출을 건너뜁니다(autograder grade와 같습니다).
-    from autograder.engine.submission import prepare as _ch02_prepare
+    from autograder.engine.submission import prepare as _prepare_for_grading
     get_ipython().input_transformers_post.append(
-        lambda lines: _ch02_prepare("".join(lines)).splitlines(keepends=True))
+        lambda lines: _prepare_for_grading("".join(lines)).splitlines(keepends=True))
 '''
+
+
+def setup_extra(assignment) -> str:
+    """What the setup cell does on a hub: quiet TensorFlow, modules imported up front (their
+    start-up messages land in this cell, not in a test cell), datasets served from the files
+    the hub names, and the grading preparation of ``autograder grade``."""
+    lines = ["", "# --- JupyterHub(nbgrader)용 설정 ---",
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # 텐서플로우의 안내 로그를 줄입니다.']
+    lines += [f"import {module}  # 여기서 미리 불러옵니다(시작 안내 메시지가 이 셀에 나옵니다)." for module in assignment.preload]
+    for dataset in assignment.datasets:
+        lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽습니다.")
+        lines.append(dataset.kernel_patch(None).rstrip("\n"))
+    return "\n".join(lines) + "\n" + SETUP_AUTOGRADE
+
+
+def execute_timeout(assignment) -> int:
+    longest = max((probe.spec.get("limit", 60) for q in assignment.questions for probe in q.probes.values()),
+                  default=60)
+    return int(longest + EXECUTE_MARGIN)
 
 SUBMIT_NOTE = (
     "### JupyterHub(nbgrader)에서 제출하기\n\n"
@@ -80,21 +90,20 @@ c.CourseDirectory.course_id = "{assignment}-course"  # the hub's exchange files 
 # "### END SOLUTION". Releasing drops that region and adds nothing, so students get the stub.
 c.ClearSolutions.code_stub = {{"python": ""}}
 
-# autograde runs the whole notebook; the longest cell is the hidden training check
-# (10 epochs from scratch, up to three seeds; its own limit is 900 s).
+# autograde runs the whole notebook; the longest cell is the slowest hidden check (its own
+# limit is {longest} s), so this only stops a cell that hangs.
 c.Execute.timeout = {timeout}
 
-# Kernels that nbgrader starts inherit this environment. nbgrader gives 0 points to a test cell
-# that writes to stderr, so TensorFlow's C++ log and Python warnings are kept quiet, as in the
-# kernels of `autograder grade` (same hash seed too).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("PYTHONWARNINGS", "ignore")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+# Kernels that nbgrader starts inherit this environment: the one the kernels of
+# `autograder grade` get. nbgrader gives 0 points to a test cell that writes to stderr, so
+# TensorFlow's C++ log and Python warnings are kept quiet.
+{environment}
+{datasets}'''
 
-# MNIST: export MNIST_NPZ=/path/to/mnist.npz (Keras layout) before running nbgrader to grade
-# offline; the notebook's load_data() and the hidden training check then read that file.
-# Without it, Keras's cache (~/.keras/datasets/mnist.npz) or a download is used.
-'''
+DATASET_NOTE = """
+# {name}: export {env_var}=/path/to/{filename} before running nbgrader to grade offline; the
+# notebook's own loader and the hidden checks then read that file. Without it, the library's
+# cache or a download is used."""
 
 
 def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
@@ -105,37 +114,33 @@ def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, point
     return meta
 
 
-def _test_source(question_id: str, points: float) -> str:
+def _test_source(assignment, question_id: str, points: float) -> str:
     return (
         f"# 채점 셀: {question_id} ({points:g}점). 제출하면 숨겨진 테스트가 여기서 실행됩니다. 수정하지 마세요.\n"
         f"{TESTS_BEGIN}\n"
-        "import contextlib as _ch02_contextlib, sys as _ch02_sys\n"
-        "from autograder.inline import points as _ch02_points\n"
-        "with _ch02_contextlib.redirect_stderr(_ch02_sys.stdout):  # nbgrader zeroes a cell that writes to stderr\n"
-        f"    _ch02_earned = _ch02_points({question_id!r}, globals())\n"
-        "round(_ch02_earned, 6)  # the cell's value is the partial credit\n"
+        "import contextlib as _hidden_contextlib, sys as _hidden_sys\n"
+        "from autograder.frontends.inline import points as _hidden_points\n"
+        "with _hidden_contextlib.redirect_stderr(_hidden_sys.stdout):  # nbgrader zeroes a cell that writes to stderr\n"
+        f"    _hidden_earned = _hidden_points({assignment.ref!r}, {question_id!r}, globals())\n"
+        "round(_hidden_earned, 6)  # the cell's value is the partial credit\n"
         f"{TESTS_END}"
     )
 
 
-def hidden_test_cell(question_id: str, points: float) -> NotebookNode:
+def hidden_test_cell(assignment, question_id: str, points: float) -> NotebookNode:
     """The autograder test cell of one question (locked, hidden tests only)."""
-    cell = v4.new_code_cell(_test_source(question_id, points), id=f"test-{question_id.replace('_', '-')}")
+    cell = v4.new_code_cell(_test_source(assignment, question_id, points),
+                            id=f"test-{question_id.replace('_', '-')}")
     cell.metadata["nbgrader"] = _nbgrader(f"test_{question_id}", grade=True, locked=True, points=points)
     return cell
 
 
-def points_table() -> dict[str, float]:
-    """Points per question, training check included."""
-    return {q.id: q.points for q in questions()}
-
-
-def source_notebook() -> NotebookNode:
+def source_notebook(assignment) -> NotebookNode:
     """The nbgrader source notebook, cell for cell the student notebook plus test cells."""
-    from .assignment import student_and_solution  # deferred: assignment imports this module
+    from .build import student_and_solution  # deferred: build imports this module
 
-    student, solution = student_and_solution()
-    table = points_table()
+    student, solution = student_and_solution(assignment)
+    table = {q.id: q.points for q in assignment.questions}
     cells, tested = [], []
     for cell, solved in zip(student.cells, solution.cells):
         role = notebooks.cell_role(cell)
@@ -146,7 +151,7 @@ def source_notebook() -> NotebookNode:
             cells.append(note)
             continue
         if role == "setup":
-            cell.source = cell.source.rstrip("\n") + "\n" + SETUP_EXTRA
+            cell.source = cell.source.rstrip("\n") + "\n" + setup_extra(assignment)
             cell.metadata["nbgrader"] = _nbgrader("setup", locked=True)
         elif role == "stub":
             cell.source = f"{cell.source.rstrip()}\n{SOLUTION_BEGIN}\n{solved.source.rstrip()}\n{SOLUTION_END}"
@@ -158,7 +163,7 @@ def source_notebook() -> NotebookNode:
             question_id = cell.metadata[notebooks.META_KEY]["question"]
             if question_id not in table or question_id in tested:
                 raise notebooks.NotebookBuildError(f"self-check cell {cell_id!r}: unknown or repeated question {question_id!r}")
-            cells.append(hidden_test_cell(question_id, table[question_id]))
+            cells.append(hidden_test_cell(assignment, question_id, table[question_id]))
             tested.append(question_id)
     missing = [q for q in table if q not in tested]
     if missing:
@@ -167,19 +172,23 @@ def source_notebook() -> NotebookNode:
     return notebooks.clear_outputs(course)
 
 
-def config_source() -> str:
-    return CONFIG.format(assignment=ASSIGNMENT, timeout=EXECUTE_TIMEOUT)
+def config_source(assignment) -> str:
+    timeout = execute_timeout(assignment)
+    environment = "\n".join(f"os.environ.setdefault({k!r}, {v!r})" for k, v in KERNEL_ENV.items())
+    datasets = "".join(DATASET_NOTE.format(name=d.name, env_var=d.env_var, filename=d.filename) + "\n"
+                       for d in assignment.datasets)
+    return CONFIG.format(assignment=assignment.id, timeout=timeout, longest=timeout - EXECUTE_MARGIN,
+                         environment=environment, datasets=datasets)
 
 
-def build_course(root: Path, mnist_path: Path | None = None) -> list[Path]:
+def build_course(assignment, root: Path) -> list[Path]:
     """Write ``root/nbgrader/`` (config and source notebook) and return the paths written.
-
-    ``mnist_path`` is not written anywhere: where nbgrader runs, MNIST comes from ``$MNIST_NPZ``
-    (or Keras's cache or a download), so the folder can be copied to any hub."""
+    No dataset is written anywhere: where nbgrader runs, datasets come from the environment
+    (e.g. ``$MNIST_NPZ``), a cache or a download, so the folder can be copied to any hub."""
     course = root / COURSE
     course.mkdir(parents=True, exist_ok=True)
     config = course / "nbgrader_config.py"
-    config.write_text(config_source(), encoding="utf-8")
-    notebook = notebooks.write_notebook(source_notebook(),
-                                        course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    config.write_text(config_source(assignment), encoding="utf-8")
+    notebook = notebooks.write_notebook(source_notebook(assignment),
+                                        course / "source" / assignment.id / f"{assignment.id}.ipynb")
     return [config, notebook]

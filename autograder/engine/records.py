@@ -1,6 +1,7 @@
-"""What grading writes: ``grades.csv``, and per submission ``results.json`` (Gradescope's
-results schema), ``feedback.md`` (Korean) and ``result.json`` (the kit's own record, read
-back when an interrupted run resumes)."""
+"""What grading writes: ``grades.csv``, ``assignment.json`` (the questions and points, for
+reports that read the folder alone), and per submission ``results.json`` (Gradescope's
+results schema), ``feedback.md`` (Korean) and ``result.json`` (the kit's own record, read back
+when an interrupted run resumes, and by ``autograder report``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .cases import Question
 from .grade import SubmissionResult
 
 RECORD = "result.json"
+MANIFEST = "assignment.json"
 TRACEBACK = "traceback.txt"  # the kit's own error, when grading this submission hit one
 
 
@@ -37,8 +39,8 @@ def gradescope_results(result: SubmissionResult) -> dict:
     }
 
 
-def feedback_markdown(result: SubmissionResult, questions: Sequence[Question]) -> str:
-    lines = [f"# 2장 과제 채점 결과: {result.submission}", "",
+def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], title: str) -> str:
+    lines = [f"# {title} 채점 결과: {result.submission}", "",
              f"**총점: {_num(result.total)} / {_num(result.possible())}**", ""]
     if result.status != "ok":
         lines += ["## 채점 중 발견된 문제", ""] + [f"- {part}" for part in result.status.split("; ")] + [""]
@@ -66,11 +68,11 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def write_submission(result: SubmissionResult, questions: Sequence[Question], folder: Path) -> None:
+def write_submission(result: SubmissionResult, assignment, folder: Path) -> None:
     """Each file whole or not at all (``files``); the record last, as it marks the submission
     finished: a batch killed at any point resumes with this submission graded or not, never half."""
     files.write_text(folder / "results.json", json.dumps(gradescope_results(result), ensure_ascii=False, indent=1))
-    files.write_text(folder / "feedback.md", feedback_markdown(result, questions))
+    files.write_text(folder / "feedback.md", feedback_markdown(result, assignment.questions, assignment.title))
     if result.grader_error:
         files.write_text(folder / TRACEBACK, result.grader_error)
     elif (folder / TRACEBACK).exists():
@@ -94,3 +96,12 @@ def write_grades(results: Sequence[SubmissionResult], questions: Sequence[Questi
         writer.writerow([result.submission, *(_num(result.score(q.id)) for q in questions),
                          _num(result.total), _num(result.possible()), result.status])
     files.write_text(path, text.getvalue())
+
+
+def write_manifest(assignment, folder: Path, extra: dict | None = None) -> None:
+    """``assignment.json``: what a report needs to know of the assignment, without the kit."""
+    manifest = {"id": assignment.id, "title": assignment.title, "points": assignment.points,
+                "questions": [{"id": q.id, "title": q.title, "points": q.points,
+                               "cases": [{"name": c.name, "points": c.points} for c in q.cases]}
+                              for q in assignment.questions], **(extra or {})}
+    files.write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
