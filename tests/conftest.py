@@ -59,3 +59,36 @@ def built_tiny(tiny):
     from autograder.targets.build import student_and_solution
 
     return student_and_solution(tiny)
+
+
+def cell_text(cell) -> str:
+    """Everything a cell printed or showed, as text."""
+    import json
+
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("evalue", ""))
+        for value in output.get("data", {}).values():
+            parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
+    """The untouched student notebook alone in an empty folder, saved and run top to bottom as a
+    student would (in a kernel where the kit cannot be imported, MNIST served locally)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder.engine.kernel import harness_source
+    from autograder.targets.notebooks import write_notebook
+
+    folder = tmp_path_factory.mktemp("student")
+    path = write_notebook(built_notebooks[0], folder / f"{ch02.id}.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+    return folder, nb

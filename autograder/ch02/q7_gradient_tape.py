@@ -17,7 +17,7 @@ def question() -> Question:
     generator = rng("q7")
     f32 = lambda *shape: generator.uniform(-1, 1, size=shape).astype(np.float32)
     course, others = [Call((0.0,))], [Call((1.5,)), Call((-2.0,))]
-    course_probes = call_probes("grad_quadratic", course, kind="course")
+    course_probes = call_probes("grad_quadratic", course)  # value 0: the self-check uses it
     other_probes = call_probes("grad_quadratic", others, kind="other")
     quadratic = (
         Case("grad_quadratic: x=0에서 2 (강의 노트 값)", 1, tuple(course_probes),
