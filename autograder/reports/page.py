@@ -34,7 +34,7 @@ th,td{border:1px solid #ccc;padding:3px 8px;vertical-align:top;text-align:left}t
 td.n{text-align:right;white-space:nowrap}pre{white-space:pre-wrap;margin:0;font-size:.85em;max-height:14em;overflow:auto}
 .meta{color:#555}.note{background:#fff8e1;border-left:4px solid #e0a800;padding:8px 12px}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600}img{max-width:100%;height:auto}
-.warn{color:#a33}
+.warn{color:#a33}.row{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 """
 
 
@@ -90,7 +90,8 @@ def _totals(summary: Summary) -> str:
             ("최저", _num(min(values)) if values else "–"), ("최고", _num(max(values)) if values else "–"),
             ("표준편차", _num(statistics.pstdev(values)) if len(values) > 1 else "–")]
     table = "<table>" + "".join(f"<tr><th>{k}</th><td class=n>{v}</td></tr>" for k, v in rows) + "</table>"
-    return _section("totals", _img(plots.to_png(figure), "총점 히스토그램 (평균과 중앙값 표시)") + table)
+    return _section("totals", f'<div class="row">{_img(plots.to_png(figure), "총점 히스토그램 (평균과 중앙값 표시)")}'
+                              f"{table}</div>")
 
 
 def _questions(summary: Summary) -> str:
