@@ -43,8 +43,11 @@ def graded_class(tmp_path_factory) -> tuple[Path, list[report_class.Student]]:
 @pytest.fixture(scope="module")
 def built_report(graded_class) -> Path:
     folder, _ = graded_class
-    path, warnings_seen = build_report(folder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path, warnings_seen = build_report(folder)
     assert warnings_seen == []
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []  # no box glyphs
     return path
 
 
