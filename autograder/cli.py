@@ -178,5 +178,82 @@ def points(assignment_id: Optional[str] = AssignmentOption) -> None:
         print()
 
 
+# ---------------------------------------------------------------- after grading: report and export
+
+
+@app.command()
+def report(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
+           out: Optional[Path] = typer.Option(None, "--out", help="The HTML file (default: GRADES_DIR/report.html).")
+           ) -> None:
+    """Write the class report: one self-contained HTML page (Korean) built from GRADES_DIR alone."""
+    from .reports import build_report
+    from .reports.load import GradesDirError
+    from .reports.plots import KoreanFontMissing
+
+    if not grades_dir.is_dir():
+        console.print(f"[red]error:[/red] {grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+        raise typer.Exit(2)
+    try:
+        written, warnings = build_report(grades_dir, out)
+    except GradesDirError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2)
+    except KoreanFontMissing as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(f"wrote {written}")
+
+
+@app.command()
+def export(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
+           roster: Path = typer.Option(..., "--roster", help="CSV with columns id, name (and optionally canvas_id, "
+                                                              "sis_user_id, sis_login_id, section, email)."),
+           fmt: str = typer.Option("csv", "--format", help="canvas (Canvas gradebook import) or csv (id, name, "
+                                                           "per question, total)."),
+           pattern: str = typer.Option("plain", "--pattern", help="How a submission names its student: plain "
+                                       "(<id>.ipynb), nbgrader (submitted/<id>/<assignment>/…), gradescope "
+                                       "(Export Submissions zip), or a regex with a group (?P<id>…)."),
+           out: Optional[Path] = typer.Option(None, "--out", help="The CSV (default: GRADES_DIR/gradebook-canvas.csv "
+                                                                  "or GRADES_DIR/gradebook.csv)."),
+           canvas_column: Optional[str] = typer.Option(None, "--canvas-column", help="Canvas assignment column, "
+                                                       "e.g. 'Chapter 2 (12345)' (default: the assignment title)."),
+           gradescope_metadata: Optional[Path] = typer.Option(None, "--gradescope-metadata", help="Gradescope's "
+                                                              "submission_metadata.yml (default: found above the notebooks)."),
+           ) -> None:
+    """Write a gradebook CSV from GRADES_DIR and a roster; students without a submission get an empty score."""
+    from .reports import gradebook
+    from .reports.load import GradesDirError, load
+
+    if fmt not in ("canvas", "csv"):
+        console.print(f"[red]error:[/red] --format must be canvas or csv, not {fmt!r}")
+        raise typer.Exit(2)
+    if not grades_dir.is_dir():
+        console.print(f"[red]error:[/red] {grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+        raise typer.Exit(2)
+    target = out or grades_dir / ("gradebook-canvas.csv" if fmt == "canvas" else "gradebook.csv")
+    try:
+        results = load(grades_dir)
+        matching, check = gradebook.export(results, roster, fmt, gradebook.make_pattern(pattern, gradescope_metadata),
+                                           target, canvas_column)
+    except (GradesDirError, gradebook.ExportError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2)
+    for warning in results.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(f"wrote {target}: {len(matching.submission_of)} of {len(matching.students)} students with a grade")
+    if check["missing"]:
+        console.print(f"[yellow]{len(check['missing'])} student(s) in the roster have no submission[/yellow] "
+                      f"(empty score): {', '.join(m['id'] for m in check['missing'][:30])}")
+    if check["unmatched"]:
+        console.print(f"[yellow]{len(check['unmatched'])} submission(s) match no student in the roster:[/yellow] "
+                      + "; ".join(f"{u['submission']} ({u['reason']})" for u in check["unmatched"][:30]))
+    if check["duplicates"]:
+        console.print("[yellow]students with more than one submission (the highest total is used):[/yellow] "
+                      + "; ".join(f"{k}: {', '.join(v)}" for k, v in check["duplicates"].items()))
+    console.print(f"the report shows these lists too (from {grades_dir / 'roster_check.json'})")
+
+
 if __name__ == "__main__":
     app()
