@@ -34,9 +34,9 @@ class UnknownAssignment(LookupError):
 class Assignment:
     id: str
     title: str  # Korean, as students see it
-    module: str  # the module defining ASSIGNMENT ("autograder.ch02.assignment")
+    module: str  # the module defining ASSIGNMENT ("autograder.<id>.assignment")
     notebook: Path  # the source notebook
-    answer_key: str  # module name of the answer key ("solutions.ch02")
+    answer_key: str  # module name of the answer key ("solutions.<id>")
     questions_factory: Callable[[], Sequence[Question]]
     probe_modules: tuple[str, ...] = ()  # its kernel-side probes, sent as text
     datasets: tuple[Dataset, ...] = ()  # files its kernels read (served locally)
@@ -60,7 +60,7 @@ class Assignment:
 
     @property
     def package(self) -> str:
-        """Its own package ("autograder.ch02"): questions, probes, self-checks."""
+        """Its own package ("autograder.<id>"): questions, probes, self-checks."""
         return self.module.rsplit(".", 1)[0]
 
     @property

@@ -30,7 +30,7 @@ import psutil
 
 from . import records
 from .cache import ProbeCache
-from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook
+from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
 from .kernel import Limits, kill_live_kernels
 
 WORKER_STOP_SECONDS = 10  # after SIGTERM, a worker has this long to stop its kernels
@@ -216,7 +216,7 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     question_list = assignment.questions
     limits = limits or assignment.limits
     out.mkdir(parents=True, exist_ok=True)
-    records.write_manifest(assignment, out)
+    records.write_manifest(assignment, out, {"reference_hashes": reference_hashes(assignment)})
     names = names_for(paths)
     results: list[SubmissionResult] = []
     pending: list[Job] = []

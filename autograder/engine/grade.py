@@ -35,6 +35,7 @@ class SubmissionResult:
     grader_error: str = ""  # traceback(s) of the kit's own errors; empty when there were none
     cached: list[str] = field(default_factory=list)  # "question:probe" served from the cache
     assignment: str = ""
+    code_hashes: dict = field(default_factory=dict)  # graded name -> normalized code (similar-code report)
 
     def score(self, question_id: str) -> float:
         return sum(c.points for c in self.cases if c.question == question_id)
@@ -156,6 +157,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
     status, cell_errors, cases, cached, errors = [], [], [], [], []
     graded: set[str] = set()
+    hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
 
     def kit_failed(error: BaseException, question: Question | None = None) -> None:
         errors.append(traceback.format_exc())
@@ -190,7 +192,26 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                 cases += judge_question(question, None, expected[question.id],
                                         f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
     return result(cases, "; ".join(status) or "ok", cell_errors=cell_errors, grader_error="\n".join(errors),
-                  cached=cached)
+                  cached=cached, code_hashes=hashes)
+
+
+def code_hashes(notebook: submission.Submission, names) -> dict:
+    """Per graded name, the hash of its (last) definition with names, comments and layout
+    normalized: the class report groups submissions with the same code by it."""
+    from ..reports.similar import normalized_hash
+
+    return {name: normalized_hash(notebook.cells[notebook.defined_in[name][-1]], name)
+            if name in notebook.defined_in else None for name in names}
+
+
+def reference_hashes(assignment) -> dict:
+    """The same hashes of the answer key's definitions ("the course text's code")."""
+    import importlib.util
+
+    from ..reports.similar import normalized_hash
+
+    source = Path(importlib.util.find_spec(assignment.answer_key).origin).read_text(encoding="utf-8")
+    return {name: normalized_hash(source, name) for q in assignment.questions for name in q.objects}
 
 
 def _grade_question(session: KernelSession, question: Question, notebook: submission.Submission,

@@ -6,7 +6,7 @@ probes run on the notebook's globals and are judged in place. Results are cached
 question, so a test file with one doctest per case runs the probes once.
 
     >>> from autograder.frontends.inline import case_passed
-    >>> case_passed("ch02", "q3_elementwise", 0, globals())
+    >>> case_passed("<assignment id>", "q3_elementwise", 0, globals())
     True
 """
 

@@ -297,7 +297,7 @@ def export(results: ClassResults, roster: Path, fmt: str, pattern: Pattern, out:
     students = read_roster(roster)
     matching = match(results, students, pattern)
     if fmt == "canvas":
-        column = canvas_column or results.manifest.title or results.manifest.id or "ch02"
+        column = canvas_column or results.manifest.title or results.manifest.id or "assignment"
         write_csv(canvas_rows(results, matching, column), out, bom=False)
     elif fmt == "csv":
         write_csv(plain_rows(results, matching), out, bom=True)

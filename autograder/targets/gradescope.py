@@ -39,7 +39,7 @@ PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
 ZIP_NAME = "autograder.zip"
 FILES_ON_GRADESCOPE = "/autograder/source/files"  # where Gradescope unpacks the zip's files/
 PUBLIC_CASE_SECONDS = 10  # each public check calls the student's code outside the probes
-NOT_NEEDED_FOR_GRADING = {"nbgrader", "typer", "rich"}  # instructor-side only
+NOT_NEEDED_FOR_GRADING = {"nbgrader", "typer", "rich", "koreanize-matplotlib"}  # instructor-side only
 
 
 # ---------------------------------------------------------------- test files
