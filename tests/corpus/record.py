@@ -1,6 +1,8 @@
 """Record the slow probes (the training check) of every in-process corpus variant.
 
-    cd tests && python -m corpus.record        (or: make record-corpus)
+    cd tests && python -m corpus.record [ID ...]       (or: make record-corpus)
+
+Every assignment with a corpus (``corpus/<id>.py``) unless ids are given.
 
 Runs each variant's graded code here, as ``inprocess`` does, but computes the cached probes
 too and writes them to ``recorded/<assignment>/``, keyed by the code they exercise. Entries no
@@ -17,17 +19,27 @@ from pathlib import Path
 from autograder import assignment as registry
 from autograder.targets.build import student_and_solution
 
-from . import ch02, inprocess
+from . import inprocess
 
 
-def main() -> None:
-    assignment = registry.get("ch02")
+def main(ids: list[str]) -> None:
+    import importlib
+
+    here = Path(__file__).parent
+    for assignment_id in ids or sorted(registry.all_assignments()):
+        if (here / f"{assignment_id}.py").is_file():
+            record(registry.get(assignment_id), importlib.import_module(f"corpus.{assignment_id}").VARIANTS)
+
+
+def record(assignment, variants) -> None:
+    if not any(p.cached for q in assignment.questions for p in q.probes.values()):
+        return
     student, solution = student_and_solution(assignment)
     folder = inprocess.RECORDED / assignment.id
     folder.mkdir(parents=True, exist_ok=True)
     before = {p.name for p in folder.glob("*.json")}
     with tempfile.TemporaryDirectory() as scratch:
-        for variant in ch02.VARIANTS:
+        for variant in variants:
             if variant.needs_kernel:
                 continue
             started = time.monotonic()
@@ -36,7 +48,7 @@ def main() -> None:
             assert not missing, missing
     used = set()
     with tempfile.TemporaryDirectory() as scratch:
-        for variant in ch02.VARIANTS:
+        for variant in variants:
             if not variant.needs_kernel:
                 used |= set(_keys(assignment, variant, student, solution, Path(scratch)))
     for stale in before - used:
@@ -58,4 +70,4 @@ def _keys(assignment, variant, student, solution, scratch: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
