@@ -41,6 +41,7 @@ class Limits:
     memory_mb: int = 4096  # resident memory of the kernel and its children
     output_chars: int = 200_000  # printed text kept per stream
     restarts: int = 3
+    device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class KernelSetup:
     def for_assignment(cls, assignment, data: Mapping, limits: Limits) -> "KernelSetup":
         """``data``: dataset -> file, as the grader resolved them."""
         env = dict(KERNEL_ENV, **{dataset.env_var: str(path) for dataset, path in data.items()})
+        if limits.device == "cpu":
+            env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
         patches = [dataset.kernel_patch(path) for dataset, path in data.items()]
         return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches),
                    tuple(assignment.probe_modules))
