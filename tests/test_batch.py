@@ -97,11 +97,18 @@ def _check(rows: dict, expected: dict) -> None:
 
 def _kernels_of(pid: int) -> set[int]:
     """The kernels a grading command started (its workers' children)."""
+    found = set()
     try:
-        return {p.pid for p in psutil.Process(pid).children(recursive=True)
-                if any("ipykernel_launcher" in part for part in p.cmdline())}
+        children = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        return set()
+        return found
+    for child in children:
+        try:
+            if any("ipykernel_launcher" in part for part in child.cmdline()):
+                found.add(child.pid)
+        except psutil.Error:
+            pass
+    return found
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -197,10 +204,12 @@ def test_a_worker_killed_from_outside_costs_nothing(small_class, tmp_path):
                              text=True, env=subprocess_env())
     victim = None
     while victim is None and batch.poll() is None:
-        kernels = [p for p in psutil.Process(batch.pid).children(recursive=True)
-                   if "ipykernel_launcher" in " ".join(p.cmdline())]
+        kernels = _kernels_of(batch.pid)
         if kernels and _records(out) >= 2:
-            victim = kernels[0].parent()  # the worker grading that kernel's submission
+            try:
+                victim = psutil.Process(next(iter(kernels))).parent()  # the worker grading that kernel's submission
+            except psutil.Error:
+                pass
         time.sleep(0.1)
     assert victim is not None
     victim.kill()
