@@ -48,6 +48,7 @@ class Limits:
     restarts: int = 3
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
     sandbox: bool = True  # the kernel in bubblewrap (engine.sandbox); without it, a note in the status
+    run_as: str | None = None  # without the sandbox: run the kernel as this user (setpriv; grader is root)
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,11 @@ class KernelSession:
             interrupt_on_timeout=True, record_timing=False, iopub_timeout=10,
             error_on_timeout={"ename": "CellTimeoutError", "evalue": "시간 제한 초과", "traceback": []},
             resources={"metadata": {"path": str(self.workdir)}},
-            **({"kernel_manager_class": sandbox.SandboxedKernelManager} if self.limits.sandbox else {}))
+            **({"kernel_manager_class": sandbox.SandboxedKernelManager} if self.limits.sandbox else
+               {"kernel_manager_class": sandbox.UserKernelManager} if self.limits.run_as else {}))
         client.km = client.create_kernel_manager()
+        if self.limits.run_as and not self.limits.sandbox:
+            client.km.configure(self.limits.run_as, self.workdir)
         if self.limits.sandbox:
             self._sockets = Path(tempfile.mkdtemp(prefix="agk-"))  # short: a socket path has 108 bytes
             client.km.configure(sandbox.Sandbox(self.workdir, self._sockets, self.setup.read_only,
