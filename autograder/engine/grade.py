@@ -17,7 +17,7 @@ from typing import Mapping
 
 from ..kernel_side import runtime
 from . import submission
-from .cache import ProbeCache, code_key
+from .cache import ProbeCache, closure, code_key
 from .cases import CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 
@@ -168,26 +168,51 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
-        with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir, \
-                KernelSession(notebook.cells, Path(workdir), setup, limits) as session:
-            for outcome in session.run_cells():
-                label = f"코드 셀 {outcome.index + 1}"
-                if outcome.status in ("timeout", "died", "stuck", "skipped"):
-                    status.append(f"{label}: {outcome.error}")
-                elif outcome.status == "error":
-                    if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
-                        status.append(f"{label}: 문법 오류")
-                    cell_errors.append(f"{label}: {outcome.error}")
-            origins = _origins(session, questions)
+        with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir:
+            observed, reasons = {}, {}  # question -> its observations, or why it has none
+            with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
+                for outcome in session.run_cells():
+                    label = f"코드 셀 {outcome.index + 1}"
+                    if outcome.status in ("timeout", "died", "stuck", "skipped"):
+                        status.append(f"{label}: {outcome.error}")
+                    elif outcome.status == "error":
+                        if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
+                            status.append(f"{label}: 문법 오류")
+                        cell_errors.append(f"{label}: {outcome.error}")
+                origins = _origins(session, questions)
+                for question in questions:
+                    kit = kit_violation(question, notebook, origins, roots)
+                    if kit:
+                        status.append(f"{question.id}: {kit}")
+                        reasons[question.id] = kit + " 이 문제는 0점입니다."
+                        continue
+                    quick = {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
+                    try:
+                        observed[question.id] = session.probe(quick) if quick else {}
+                    except ProbeFailed as failure:
+                        status.append(f"{question.id}: {failure}")
+                        reasons[question.id] = str(failure)
+            # The slow probes (the training check) last, each question's in a fresh kernel that runs
+            # only the code they exercise: the cells their cache key is made of, nothing else held.
             for question in questions:
-                try:
-                    cases += _grade_question(session, question, notebook, origins, expected[question.id],
-                                             probe_cache, status, cached, roots)
-                except Exception as error:  # a bug of the kit costs this question, not the batch
-                    kit_failed(error, question)
-                    cases += judge_question(question, None, expected[question.id],
-                                            f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
-                graded.add(question.id)
+                if question.id in observed:
+                    try:
+                        observed[question.id].update(_slow_probes(question, notebook, setup, limits,
+                                                                  Path(workdir) / question.id, probe_cache,
+                                                                  cached, status))
+                    except Exception as error:  # a bug of the kit costs this question, not the batch
+                        kit_failed(error, question)
+                        del observed[question.id]
+                        reasons[question.id] = f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다."
+        for question in questions:
+            try:
+                cases += judge_question(question, observed.get(question.id), expected[question.id],
+                                        reasons.get(question.id))
+            except Exception as error:  # a judge that fails is the kit's fault, not the student's
+                kit_failed(error, question)
+                cases += judge_question(question, None, expected[question.id],
+                                        f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
+            graded.add(question.id)
     except Exception as error:  # the kernel could not start, or the kit failed outside a question
         kit_failed(error)
         for question in questions:
@@ -217,42 +242,37 @@ def reference_hashes(assignment) -> dict:
     return {name: normalized_hash(source, name) for q in assignment.questions for name in q.objects}
 
 
-def _grade_question(session: KernelSession, question: Question, notebook: submission.Submission,
-                    origins: dict, expected: dict, probe_cache: ProbeCache, status: list[str],
-                    cached: list[str], roots: tuple[str, ...]) -> list[CaseResult]:
-    kit = kit_violation(question, notebook, origins, roots)
-    if kit:
-        status.append(f"{question.id}: {kit}")
-        return judge_question(question, None, expected, kit + " 이 문제는 0점입니다.")
-    try:
-        observed, reason = _probe(session, question, notebook, probe_cache, cached), None
-    except ProbeFailed as failure:
-        observed, reason = None, str(failure)
-        status.append(f"{question.id}: {reason}")
-    return judge_question(question, observed, expected, reason)
-
-
-def _probe(session: KernelSession, question: Question, notebook: submission.Submission,
-           probe_cache: ProbeCache, cached: list[str]) -> dict:
-    """The question's observations, slow probes served from the cache when the code is known.
-    While this worker computes a slow probe, another worker that needs the same key waits
-    for it (``ProbeCache.claim``) instead of computing it too."""
-    specs, found, keys = question.specs, {}, {}
+def _slow_probes(question: Question, notebook: submission.Submission, setup: KernelSetup, limits: Limits,
+                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[str]) -> dict:
+    """The question's cached probes: from the cache when this code was seen, else run in a
+    fresh kernel with only the cells they exercise (``cache.closure``) and written to the
+    cache. While this worker computes a key, another worker that needs it waits for it
+    (``ProbeCache.claim``) instead of computing it too."""
+    found, pending = {}, {}
     with contextlib.ExitStack() as claims:
         for probe_key in sorted(key for key, probe in question.probes.items() if probe.cached):
-            key = code_key(specs[probe_key], question.objects, notebook, session.setup.probe_modules)
+            key = code_key(question.specs[probe_key], question.objects, notebook, setup.probe_modules)
             hit = claims.enter_context(probe_cache.claim(key))
             if hit is not None:
-                del specs[probe_key]
                 found[probe_key] = hit
                 cached.append(f"{question.id}:{probe_key}")
             else:
-                keys[probe_key] = key
-        observed = session.probe(specs) if specs else {}
-        for probe_key, key in keys.items():
-            if probe_key in observed:
-                probe_cache.put(key, observed[probe_key])
-    return {**observed, **found}
+                pending[probe_key] = key
+        if not pending:
+            return found
+        cells = [notebook.cells[index] for index in closure(question.objects, notebook)]
+        try:
+            with KernelSession(cells, workdir, setup, limits) as session:
+                session.run_cells()
+                observed = session.probe({probe_key: question.specs[probe_key] for probe_key in pending})
+        except ProbeFailed as failure:
+            status.append(f"{question.id}: {failure}")
+            error = {"type": "Failed", "message": str(failure)}
+            return {**found, **{probe_key: {"ok": False, "error": error} for probe_key in pending}}
+        for probe_key, key in pending.items():
+            probe_cache.put(key, observed[probe_key])
+            found[probe_key] = observed[probe_key]
+    return found
 
 
 def _origins(session: KernelSession, questions) -> dict:

@@ -142,6 +142,7 @@ class KernelSession:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.outcomes: dict[int, CellOutcome] = {}
         self.skip: set[int] = set()
         self.memory_exceeded = False
