@@ -64,7 +64,7 @@ def probe_table(assignment) -> dict:
     """The probe functions of an assignment: the generic ones and its own modules'."""
     table = dict(runtime.GENERIC_PROBES)
     for name in assignment.probe_modules:
-        table.update(importlib.import_module(name).PROBES)
+        table.update(getattr(importlib.import_module(name), "PROBES", {}))
     return table
 
 

@@ -258,17 +258,25 @@ def globals_of(func, namespace):
 # ----------------------------------------------------------------------------- generic probes
 
 
-def probe_call(namespace, spec):
-    """Call one object on given arguments; record result, error, mutation and loop count."""
+STAND_IN = "stand_in:"  # a probe table's known-good helpers: "stand_in:<name>" -> function
+
+
+def probe_call(namespace, spec, probes=None):
+    """Call one object on given arguments; record result, error, mutation and loop count.
+
+    ``spec["stand_ins"]`` names helpers the object may call that are replaced, during the call,
+    by the known-good ones of the probe table (``"stand_in:<name>"``)."""
     func = lookup(namespace, spec["object"])
     args = [decode(a) for a in spec["args"]]
     kwargs = {k: decode(v) for k, v in spec.get("kwargs", {}).items()}
+    stand_ins = {name: (probes or {})[STAND_IN + name] for name in spec.get("stand_ins", ())}
     snapshot = [encode(a) for a in args]
     observation = {"object": spec["object"]}
     counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
     started = time.perf_counter()
     try:
-        with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), counter:
+        with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), \
+                swapped(globals_of(func, namespace), stand_ins), counter:
             result = func(*args, **kwargs)
         observation["result"] = encode(result)
     except ProbeTimeout as error:
@@ -297,7 +305,7 @@ def run_probe(spec, namespace, probes=GENERIC_PROBES):
     """One probe; never raises for a fault of the probed code."""
     try:
         if spec["op"] == "call":  # has its own, per-call limit
-            return {"ok": True, **probe_call(namespace, spec)}
+            return {"ok": True, **probe_call(namespace, spec, probes)}
         with time_limit(spec.get("limit", PROBE_SECONDS)), quiet():
             return {"ok": True, **probes[spec["op"]](namespace, spec)}
     except ProbeTimeout as error:

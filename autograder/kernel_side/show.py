@@ -1,14 +1,19 @@
-"""How values and failures are shown to students: shapes first, then a few values."""
+"""How values and failures are shown to students: shapes first, then a few values.
 
-from __future__ import annotations
+Kernel-side (sent as text, standard library and NumPy): the self-checks in the student's kernel
+and the hidden checks in the grader's process word their messages with the same helpers.
+"""
 
 import numpy as np
 
-from ..kernel_side import runtime
+from . import runtime
+
+NOT_IMPLEMENTED = "아직 구현하지 않았습니다."
+NOT_DEFINED = "정의되어 있지 않습니다. 정의하는 셀을 먼저 실행하세요."
 
 
-def value(payload_or_array, max_chars: int = 300) -> str:
-    """``shape (2, 3), int32`` followed by the (truncated) values."""
+def value(payload_or_array, max_chars=300):
+    """``shape (2, 3), int32: [...]``: shape and dtype first, then the (truncated) values."""
     array = payload_or_array
     if isinstance(payload_or_array, dict):
         kind = payload_or_array.get("t")
@@ -28,12 +33,26 @@ def value(payload_or_array, max_chars: int = 300) -> str:
     return text if len(text) <= max_chars else text[:max_chars] + " …"
 
 
-def error(observation: dict) -> str:
+def shape_of(payload_or_array):
+    """``(2, 3) float64``: the shape and dtype alone."""
+    array = runtime.decode(payload_or_array) if isinstance(payload_or_array, dict) else payload_or_array
+    array = np.asarray(array)
+    return f"{tuple(array.shape)} {array.dtype}"
+
+
+def cause(observation):
+    """"not_implemented" or "not_defined" when the probed object raised NotImplementedError or
+    was missing (one message for all its cases), else None."""
+    kind = (observation.get("error") or {}).get("type")
+    return {"NotImplementedError": "not_implemented", "NameError": "not_defined"}.get(kind)
+
+
+def error(observation):
     """Korean sentence for an observation that ended in an error."""
     err = observation.get("error") or {}
     kind, message = err.get("type", "?"), err.get("message", "")
     if kind == "NotImplementedError":
-        return f"아직 구현하지 않았습니다 ({message})" if message else "아직 구현하지 않았습니다."
+        return NOT_IMPLEMENTED
     if kind == "NameError":
         return f"정의되지 않은 이름이 있습니다: {message}"
     if kind == "Timeout":
@@ -43,8 +62,16 @@ def error(observation: dict) -> str:
     return f"{kind} 예외가 발생했습니다: {message}"
 
 
-def mismatch(inputs: list[str], expected: str, got: str, why: str = "") -> str:
+def mismatch(inputs, expected, got, why=""):
+    """The failure of one call: why, then the inputs, the expected value and the value got."""
     lines = [why] if why else []
     lines += [f"- 입력 {text}" for text in inputs]
     lines += [f"- 기대값: {expected}", f"- 받은 값: {got}"]
     return "\n".join(lines)
+
+
+def arguments(args, kwargs=()):
+    """``x: shape (2, 3), int64: [...]`` per argument (x, y, z, w, then arg4...)."""
+    names = ["x", "y", "z", "w"]
+    parts = [f"{names[i] if i < len(names) else f'arg{i}'}: {value(a)}" for i, a in enumerate(args)]
+    return parts + [f"{k}={v!r}" for k, v in kwargs]
