@@ -2,7 +2,8 @@
 
 The zip holds one OK-format test file per question, generated here from the questions (never
 written by hand): the public self-checks of the student notebook (0 points, shown to students
-as "Public Tests"), then one hidden doctest per case with the case's points, each calling the
+as "Public Tests"; the installed kit's ``kernel_side.selfcheck`` runs them and prints its Korean
+report when one fails), then one hidden doctest per case with the case's points, each calling the
 kit's single implementation of the checks (``autograder.frontends.inline.case_passed``, through
 ``autograder.frontends.otter.case``, which adds an overall time limit). Its ``files/`` hold a
 wheel of this kit (``autograder`` and ``solutions``) and, when the build has it, MNIST. Otter
@@ -68,7 +69,7 @@ def test_spec(assignment, question: Question, expected: dict) -> dict:
     """The OK-format test of one question: public self-checks, then the hidden cases."""
     cases = [{"name": f"[공개] {name}", "code": public_case_code(code), "hidden": False,
               "locked": False, "points": 0}
-             for name, code in selfcheck.public_cases(assignment, question, expected)]
+             for name, code in selfcheck.public_cases(assignment, question, selfcheck.ENTRY, show_failure=True)]
     cases += [{"name": case.name, "code": hidden_case_code(assignment, question.id, index), "hidden": True,
                "locked": False, "points": case.points}
               for index, case in enumerate(question.cases)]
