@@ -39,7 +39,7 @@ EXECUTE_MARGIN = 300
 
 # Appended to the otter setup cell. Students read it, hence the Korean comments.
 SETUP_AUTOGRADE = '''if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-    # 자동 채점 중에는 데모 훈련(fit)과 grader.* 호출을 건너뜁니다(autograder grade와 같습니다).
+    # 자동 채점 중에는 데모 훈련(fit)과 grader.* 호출을 건너뛴다(autograder grade와 같다).
     from autograder.engine.submission import prepare as _prepare_for_grading
     get_ipython().input_transformers_post.append(
         lambda lines: _prepare_for_grading("".join(lines)).splitlines(keepends=True))
@@ -51,10 +51,10 @@ def setup_extra(assignment) -> str:
     start-up messages land in this cell, not in a test cell), datasets served from the files
     the hub names, and the grading preparation of ``autograder grade``."""
     lines = ["", "# --- JupyterHub(nbgrader)용 설정 ---",
-             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # 텐서플로우의 안내 로그를 줄입니다.']
-    lines += [f"import {module}  # 여기서 미리 불러옵니다(시작 안내 메시지가 이 셀에 나옵니다)." for module in assignment.preload]
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # 텐서플로우의 안내 로그를 줄인다.']
+    lines += [f"import {module}  # 여기서 미리 불러온다(시작 안내 메시지가 이 셀에 나온다)." for module in assignment.preload]
     for dataset in assignment.datasets:
-        lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽습니다.")
+        lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽는다.")
         lines.append(dataset.kernel_patch(None).rstrip("\n"))
     return "\n".join(lines) + "\n" + SETUP_AUTOGRADE
 
@@ -116,7 +116,7 @@ def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, point
 
 def _test_source(assignment, question_id: str, points: float) -> str:
     return (
-        f"# 채점 셀: {question_id} ({points:g}점). 제출하면 숨겨진 테스트가 여기서 실행됩니다. 수정하지 마세요.\n"
+        f"# 채점 셀: {question_id} ({points:g}점). 제출하면 숨겨진 테스트가 여기서 실행된다. 고치지 않는다.\n"
         f"{TESTS_BEGIN}\n"
         "import contextlib as _hidden_contextlib, sys as _hidden_sys\n"
         "from autograder.frontends.inline import points as _hidden_points\n"
