@@ -21,7 +21,7 @@ def question() -> Question:
     public_images = public.integers(0, 256, size=(2, 28, 28)).astype(np.uint8)
     public_images[0, 0, 0], public_images[1, 5, 5] = 0, 255
     preprocess = function_cases(
-        "preprocess_images", [Call((images[:1],)), Call((images,))],
+        "preprocess_images", [Call((images[:1],), names=("images",)), Call((images,), names=("images",))],
         points={"values": 2, "shape": 1, "unchanged": 1},
         public=[Call((public_images[:1],)), Call((public_images,))], public_dtype="reference")
     probes, (values, shape, unchanged) = dict(preprocess.probes), preprocess.cases

@@ -17,7 +17,7 @@ def question() -> Question:
     public_images = public.integers(0, 256, size=(2, 28, 28)).astype(np.uint8)
     probes, cases, checks = {}, [], []
     for name in ("crop_bottom_right", "crop_center"):
-        crop = function_cases(name, [Call((images[:1],)), Call((images,))],
+        crop = function_cases(name, [Call((images[:1],), names=("images",)), Call((images,), names=("images",))],
                               points={"values": 2},  # a wrong shape is a wrong value
                               public=[Call((public_images[:1],)), Call((public_images,))])
         probes.update(crop.probes)
@@ -27,9 +27,9 @@ def question() -> Question:
     # One property per case: batch_size used (the n-th batch, the last one partial), and its
     # default. A get_batch that ignores batch_size loses the first only.
     stack = np.arange(23 * 2, dtype=np.int64).reshape(23, 2)
-    sized = [Call((stack, 0), (("batch_size", 5),)), Call((stack, 2), (("batch_size", 5),)),
-             Call((stack, 4), (("batch_size", 5),))]
-    default = [Call((np.arange(300, dtype=np.int64), 1))]
+    batch = lambda *args, **kwargs: Call(args, tuple(kwargs.items()), names=("images", "n"))
+    sized = [batch(stack, 0, batch_size=5), batch(stack, 2, batch_size=5), batch(stack, 4, batch_size=5)]
+    default = [batch(np.arange(300, dtype=np.int64), 1)]
     sized_probes = call_probes("get_batch", sized, kind="nth")
     default_probes = call_probes("get_batch", default, kind="default")
     probes.update(sized_probes)

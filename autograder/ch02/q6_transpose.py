@@ -19,7 +19,7 @@ def question() -> Question:
         bad_calls=[Call((mixed(generator, (4,), "float64"),)), Call((mixed(generator, (2, 3, 2), "float64"),))],
         keep_dtype=True, naive=Call((mixed(generator, (6, 7), "float64"),)), naive_work=42,
         public=[Call((mixed(public, s, k),)) for s, k in [((2, 3), "int64"), ((4, 2), "float32")]],
-        public_bad=[Call((mixed(public, (6,), "float64"),))],
+        public_bad=[Call((mixed(public, (2, 3, 1), "float64"),))],  # no error without the assert
         public_naive=(Call((mixed(public, (5, 8), "float64"),)), 40))
     return Question(ID, "2.3 행렬의 전치", ("naive_transpose",), transpose.probes, transpose.cases,
                     (transpose.public,))

@@ -16,7 +16,7 @@ def question() -> Question:
     generator, public = rng("q7"), public_rng("q7")
     f32 = lambda *shape: generator.uniform(-1, 1, size=shape).astype(np.float32)
     p32 = lambda *shape: public.uniform(-1, 1, size=shape).astype(np.float32)
-    points = [Call((0.0,)), Call((1.5,)), Call((-2.0,))]  # x0 = 0 is the course text's example (2)
+    points = [Call((0.0,), names=("x0",)), Call((1.5,), names=("x0",)), Call((-2.0,), names=("x0",))]  # x0 = 0 is the course text's example (2)
     quadratic_probes = call_probes("grad_quadratic", points)
     quadratic = Case("grad_quadratic: 값 (강의 노트의 x0 = 0과 다른 점에서 2x0 + 2)", 2, tuple(quadratic_probes),
                      lambda o, e: values_verdict("grad_quadratic", points, tuple(quadratic_probes), o, e))
@@ -24,7 +24,8 @@ def question() -> Question:
         "grad_square_plus_3", [Call((f32(1, 1),)), Call((f32(2, 2),)), Call((f32(3, 1),))],
         points={"values": 2, "shape": 1}, public=[Call((p32(2, 3),)), Call((p32(1, 4),))])
 
-    dense_calls = [Call((f32(2, 2), f32(2, 2), np.zeros(2, np.float32))), Call((f32(3, 2), f32(2, 4), f32(4)))]
+    dense_calls = [Call((f32(2, 2), f32(2, 2), np.zeros(2, np.float32)), names=("x", "W", "b")),
+                   Call((f32(3, 2), f32(2, 4), f32(4)), names=("x", "W", "b"))]
     dense_probes = call_probes("grad_dense", dense_calls)
     dense_keys = tuple(dense_probes)
 

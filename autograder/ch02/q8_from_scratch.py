@@ -265,7 +265,9 @@ def public_checks() -> tuple[PublicCheck, ...]:
         check("BatchGenerator", {"sized": sized, "default": default},
               {"op": "batch_generator", **sized, "next_calls": 3}, {"op": "batch_generator", **default, "next_calls": 2}),
         check("one_training_step", step, {"op": "public_training_step", **step}),
-        check("update_weights", {**update, "decoy": [encode(generator.normal(size=(2,)).astype(np.float32))]},
+        # the decoy global model has weights of the same shapes, so the course text's slip runs
+        check("update_weights", {**update, "decoy": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
+                                                     encode(generator.normal(size=(3,)).astype(np.float32))]},
               {"op": "update_weights", "global_model": "given", **update}),
         check("fit", fit, {"op": "public_fit", **fit}),
     )

@@ -33,13 +33,14 @@ class Call:
 
     args: tuple
     kwargs: tuple = ()  # (name, value) pairs
+    names: tuple = ()  # the parameters' names, for messages (default x, y, z, w)
 
     def spec(self, name: str, **extra) -> dict:
         return {"op": "call", "object": name, "args": [runtime.encode(a) for a in self.args],
                 "kwargs": {k: runtime.encode(v) for k, v in self.kwargs}, **extra}
 
     def shown(self) -> list[str]:
-        return show.arguments(self.args, self.kwargs)
+        return show.arguments(self.args, self.kwargs, self.names)
 
 
 class FunctionCases(NamedTuple):
@@ -212,21 +213,23 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         cases["naive"] = Case(f"{name}: 반복문 규칙", points["naive"], keys + (naive_key,), loops,
                               requires=NEEDS_VALUES)
     check = public_check(name, public, shape="shape" in points, dtype=public_dtype or ("input" if keep_dtype else None),
-                         unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive) if public else None
+                         unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive,
+                         helpers=stand_ins) if public else None
     made = tuple(replace(cases[kind], kind=kind) for kind in CASE_KINDS if kind in points)
     return FunctionCases(probes, made, check)
 
 
 def public_check(name: str, calls: Sequence[Call], *, shape: bool = True, dtype: str | None = None,
                  unchanged: bool = False, bad_calls: Sequence[Call] = (),
-                 naive: tuple[Call, int] | None = None) -> PublicCheck:
+                 naive: tuple[Call, int] | None = None, helpers: Sequence[str] = ()) -> PublicCheck:
     """The self-check of a function on public inputs (``kernel_side.selfcheck.function_check``):
     values (and shape), the dtype ("input": the input's, "reference": the answer key's), the
-    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work)."""
+    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work).
+    ``helpers``: graded functions it may call; a failure names them when it does."""
     if len(calls) < 2:
         raise ValueError(f"{name}: a self-check needs at least two inputs")
     spec = {"object": name, "calls": [_call_json(c) for c in calls], "shape": shape, "dtype": dtype,
-            "unchanged": unchanged, "bad_calls": [_call_json(c) for c in bad_calls]}
+            "unchanged": unchanged, "bad_calls": [_call_json(c) for c in bad_calls], "helpers": list(helpers)}
     if naive is not None:
         spec["naive"] = {**_call_json(naive[0]), "work": naive[1]}
     return PublicCheck(name, "function", spec, tuple(c.spec(name) for c in calls))

@@ -47,10 +47,13 @@ class Outcome:
             return [f"❌ {self.name}: {show.NOT_DEFINED}"]
         if self.passed:
             return [f"✅ {self.name}: 통과 ({' · '.join(self.checked)})"]
-        (headline, details), rest = self.problems[0], self.problems[1:]
-        lines = [f"❌ {self.name}: {headline}"] + [f"    {line}" for line in details]
-        if rest:
-            lines.append("    그 밖에 맞지 않는 것: " + "; ".join(problem[0] for problem in rest))
+        (headline, details), others = self.problems[0], self.problems[1:]
+        lines = [f"❌ {self.name}: {headline}"]
+        for detail in details:  # an array's further rows line up under its first
+            first, *more = str(detail).split("\n")
+            lines += [f"    {first}"] + [f"      {line}" for line in more]
+        if others:
+            lines.append("    그 밖에 맞지 않는 것: " + "; ".join(problem[0] for problem in others))
         return lines
 
 
@@ -93,11 +96,12 @@ def stopped(name, observations):
 # ----------------------------------------------------------------------------- a function on inputs
 
 
-def _call_text(name, call):
+def _call_text(name, call, func=None):
     args = [runtime.decode(a) for a in call["args"]]
     kwargs = [(k, runtime.decode(v)) for k, v in call.get("kwargs", {}).items()]
-    names = ", ".join(["x", "y", "z", "w"][: len(args)] + [f"{k}={v!r}" for k, v in kwargs])
-    return [f"호출: {name}({names})"] + [f"- 입력 {text}" for text in show.arguments(args, ())], args
+    names = show.parameter_names(func, len(args))
+    shown = ", ".join(names[: len(args)] + [f"{k}={v!r}" for k, v in kwargs])
+    return [f"호출: {name}({shown})"] + [f"- 입력 {text}" for text in show.arguments(args, (), names)], args
 
 
 def _input_text(call):
@@ -106,8 +110,8 @@ def _input_text(call):
     return repr(first.item()) if first.ndim == 0 else show.shape_of(first)
 
 
-def _mismatch(name, call, expected, got):
-    lines, _ = _call_text(name, call)
+def _mismatch(name, call, func, expected, got):
+    lines, _ = _call_text(name, call, func)
     return lines + [f"- 기대값: {expected}", f"- 받은 값: {got}"]
 
 
@@ -139,7 +143,7 @@ def function_check(spec, namespace):
     name = spec["object"]
     if name not in namespace:
         return Outcome(name, cause="not_defined")
-    calls, expected = spec["calls"], spec["expected"]
+    func, calls, expected = namespace[name], spec["calls"], spec["expected"]
     observations = [runtime.probe_call(namespace, {"op": "call", "object": name, **call}) for call in calls]
     first = stopped(name, observations)
     if first:
@@ -148,12 +152,12 @@ def function_check(spec, namespace):
     checked = [f"입력 {' / '.join(_input_text(call) for call in calls)}에서 값"]
     for call, observation, want in zip(calls, observations, expected):
         if "error" in observation:
-            problems.append(("호출하자 예외가 발생했습니다.", _mismatch(name, call, show.value(want["result"]),
-                                                                 show.error(observation))))
+            problems.append(("호출하자 예외가 발생했습니다.",
+                             _mismatch(name, call, func, show.value(want["result"]), show.error(observation))))
             break
         problem = _compare(want["result"], observation["result"])
         if problem:
-            problems.append((problem, _mismatch(name, call, show.value(want["result"]),
+            problems.append((problem, _mismatch(name, call, func, show.value(want["result"]),
                                                 show.value(observation["result"]))))
             break
     if spec.get("dtype") and not problems:
@@ -164,14 +168,14 @@ def function_check(spec, namespace):
             if have != wanted:
                 why = (f"결과의 dtype이 입력과 같아야 합니다: 기대 {wanted}, 받은 {have}."
                        if spec["dtype"] == "input" else f"결과의 dtype이 {wanted}이어야 합니다: 받은 {have}.")
-                problems.append((why, _mismatch(name, call, show.value(want["result"]),
+                problems.append((why, _mismatch(name, call, func, show.value(want["result"]),
                                                 show.value(observation["result"]))))
                 break
     if spec.get("unchanged"):
         checked.append("입력 보존")
         for call, observation in zip(calls, observations):
             if any(observation.get("mutated", [])):
-                lines, _ = _call_text(name, call)
+                lines, _ = _call_text(name, call, func)
                 problems.append(("입력 어레이를 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요.", lines))
                 break
     if spec.get("bad_calls"):
@@ -181,7 +185,7 @@ def function_check(spec, namespace):
             error = (observation.get("error") or {}).get("type")
             if error and error not in STOP_ERRORS:
                 continue
-            lines, _ = _call_text(name, call)
+            lines, _ = _call_text(name, call, func)
             got = show.error(observation) if error else f"예외 없이 값을 반환했습니다: {show.value(observation['result'])}"
             problems.append(("랭크나 모양이 맞지 않는 입력을 거부하지 않았습니다. 강의 노트처럼 assert 문으로 확인하세요.",
                              lines + ["- 기대: AssertionError", f"- 받은 결과: {got}"]))
@@ -191,7 +195,24 @@ def function_check(spec, namespace):
         problem = naive_problem(name, spec["naive"], namespace)
         if problem:
             problems.append(problem)
+    called = [helper for helper in spec.get("helpers", ()) if helper in _global_names(namespace[name])]
+    if problems and called:
+        headline, details = problems[0]
+        problems[0] = (headline, details + [
+            f"이 함수는 {', '.join(called)}을(를) 호출합니다. 그 함수의 자가 점검부터 통과하는지 보세요 "
+            "(채점할 때는 호출하는 함수를 올바른 것으로 바꿔 넣고 이 함수만 확인합니다)."])
     return Outcome(name, checked, problems)
+
+
+def _global_names(func):
+    """The global names a function's code reads (nested code included)."""
+    code = getattr(func, "__code__", None)
+    names, stack = set(), [code] if code is not None else []
+    while stack:
+        current = stack.pop()
+        names.update(current.co_names)
+        stack += [const for const in current.co_consts if hasattr(const, "co_names")]
+    return names
 
 
 def naive_problem(name, naive, namespace):

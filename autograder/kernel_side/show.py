@@ -70,8 +70,23 @@ def mismatch(inputs, expected, got, why=""):
     return "\n".join(lines)
 
 
-def arguments(args, kwargs=()):
-    """``x: shape (2, 3), int64: [...]`` per argument (x, y, z, w, then arg4...)."""
-    names = ["x", "y", "z", "w"]
+def parameter_names(func=None, count=0):
+    """The names of a function's first ``count`` parameters; x, y, z, w (then arg4...) where
+    they cannot be read."""
+    names = []
+    try:
+        import inspect
+
+        names = [p.name for p in inspect.signature(func).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        pass
+    defaults = ["x", "y", "z", "w"] + [f"arg{i}" for i in range(4, max(count, 4))]
+    return names[:count] + defaults[len(names[:count]):count] if count else names
+
+
+def arguments(args, kwargs=(), names=()):
+    """``x: shape (2, 3), int64: [...]`` per argument, named by ``names`` (default x, y, z, w...)."""
+    names = list(names) or parameter_names(None, len(args))
     parts = [f"{names[i] if i < len(names) else f'arg{i}'}: {value(a)}" for i, a in enumerate(args)]
     return parts + [f"{k}={v!r}" for k, v in kwargs]
