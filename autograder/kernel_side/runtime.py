@@ -79,7 +79,7 @@ def encode(value, depth=0):
         return {"t": "npscalar", **encode_array(np.asarray(value))}
     if kind in (list, tuple):
         if len(value) > 64:
-            raise Unsupported("원소가 너무 많은 리스트")
+            raise Unsupported("항목이 너무 많은 리스트")
         return {"t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
     tensor_kind = tensor_kind_of(value)
     if tensor_kind:
