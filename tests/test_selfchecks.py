@@ -372,3 +372,57 @@ def test_gradescope_public_tests_use_the_installed_runtime_and_print_failures(ch
     [(name, code)] = selfcheck.public_cases(ch02, ch02.question("q6_transpose"), selfcheck.ENTRY, show_failure=True)
     assert name == "naive_transpose"
     assert f"import_module({selfcheck.ENTRY!r})" in code and code.rstrip().endswith("globals(), True)\nTrue")
+
+
+# ---------------------------------------------------------------- submitting (grader.export)
+
+
+def test_export_in_colab_tells_how_to_download_and_writes_nothing(notebook, setup_cell, monkeypatch, capsys):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert notebook["grader"].export() is None
+    printed = capsys.readouterr().out
+    assert "파일 → 다운로드 → .ipynb 다운로드" in printed and "Gradescope" in printed
+    assert not list(setup_cell[1].glob("*.zip"))
+
+
+def test_export_refuses_a_file_that_still_holds_stubs_the_session_filled_in(ch02, notebook, setup_cell,
+                                                                             built_notebooks, capsys):
+    student, _ = built_notebooks
+    folder = setup_cell[1]
+    notebooks.write_notebook(student, folder / "ch02.ipynb")  # saved before any work
+    with_answer_key(notebook, folder, ch02)  # ... while the session has every answer
+    run_cell(notebook, "naive_relu_result = grader.export()", str(folder / "cell_export.py"))
+    printed = capsys.readouterr().out
+    assert notebook["naive_relu_result"] is None and not list(folder.glob("*.zip"))
+    assert printed.startswith("제출 파일을 만들지 않았습니다. 저장된 파일(ch02.ipynb)에는 preprocess_images, build_model,")
+    assert "파일 → 저장(Ctrl+S)" in printed
+
+
+def test_export_zips_a_saved_notebook(ch02, notebook, setup_cell, built_notebooks, capsys):
+    import zipfile
+
+    _, solution = built_notebooks
+    folder = setup_cell[1]
+    notebooks.write_notebook(solution, folder / "ch02.ipynb")
+    with_answer_key(notebook, folder, ch02)
+    run_cell(notebook, "grader.export()", str(folder / "cell_export.py"))
+    [archive] = list(folder.glob("ch02_*.zip"))
+    assert "ch02.ipynb" in zipfile.ZipFile(archive).namelist()
+    archive.unlink()
+
+
+def test_export_finds_the_running_notebook_by_its_session_name(tmp_path, monkeypatch):
+    from autograder.kernel_side import notebook as submitting
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ch02.ipynb").write_text("{}")
+    (tmp_path / "ch02 (1).ipynb").write_text("{}")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "ch02 (1).ipynb"))
+    assert submitting.notebook_path({}, "ch02.ipynb") == "ch02 (1).ipynb"
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert submitting.notebook_path({"__vsc_ipynb_file__": str(tmp_path / "ch02 (1).ipynb")}) == "ch02 (1).ipynb"
+    assert submitting.notebook_path({}, "ch02.ipynb") == "ch02.ipynb"
+    assert submitting.notebook_path({}) is None  # two notebooks here and nothing says which
