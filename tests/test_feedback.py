@@ -20,8 +20,9 @@ def _observed(question, error: str | None = None, wrong: bool = False) -> dict:
     found = {}
     for key, spec in question.specs.items():
         if error:  # a call probe records the error; any other probe fails as a whole
+            message = f"{spec.get('object', key.target)}{runtime.MISSING}" if error == "NameError" else "-"
             found[key] = ({"ok": True, "object": spec["object"]} if spec["op"] == "call" else {"ok": False}) | \
-                {"error": {"type": error, "message": "-"}}
+                {"error": {"type": error, "message": message}}
         else:
             args = [np.asarray(runtime.decode(a)) for a in spec["args"]]
             value = args[0].copy() + (1 if wrong else 0)
@@ -113,3 +114,11 @@ def test_cells_stopped_by_a_stub_are_one_line(ch02):
             "위에서 57번째 셀 (def naive_transpose(x):)") in lines
     assert any(line.startswith("- 정의되지 않은 이름 때문에 멈춘 셀 1개") for line in lines)
     assert "- 위에서 60번째 셀 (print(x)) — ZeroDivisionError: division by zero" in lines
+
+
+def test_a_name_missing_inside_a_function_is_not_the_function_missing(ch02):
+    observed = _observed(ch02.question("q6_transpose"), "NameError")
+    for observation in observed.values():
+        observation["error"]["message"] = "name 'np' is not defined"
+    text = _feedback(ch02, "q6_transpose", observed)
+    assert "정의되어 있지 않습니다" not in text and "정의되지 않은 이름이 있습니다: name 'np' is not defined" in text

@@ -300,6 +300,15 @@ def test_an_object_not_yet_defined_says_so_once(ch02, notebook):
     assert text.splitlines()[1:] == ["❌ naive_transpose: 정의되어 있지 않습니다. 정의하는 셀을 먼저 실행하세요."]
 
 
+def test_a_name_missing_inside_the_function_is_shown_as_such(ch02, notebook, setup_cell):
+    with_answer_key(notebook, setup_cell[1], ch02)
+    run_cell(notebook, "def naive_transpose(x):\n    return numpy.zeros((x.shape[1], x.shape[0]))\n",
+             str(setup_cell[1] / "cell_numpy.py"))
+    text = notebook["grader"].check("q6_transpose", notebook).text()
+    assert "❌ naive_transpose: 호출하자 예외가 발생했습니다." in text
+    assert "정의되지 않은 이름이 있습니다: name 'numpy' is not defined" in text and "정의되어 있지 않습니다" not in text
+
+
 def test_an_unknown_question_is_one_korean_line(notebook):
     assert "이런 이름의 문제가 없습니다" in notebook["grader"].check("q9_nothing", notebook).text()
 

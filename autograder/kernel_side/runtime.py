@@ -226,9 +226,12 @@ def origin(obj):
 # ----------------------------------------------------------------------------- helpers for probes
 
 
+MISSING = "이(가) 정의되지 않았습니다"  # how a missing graded object is reported (show.cause)
+
+
 def lookup(namespace, name):
     if name not in namespace:
-        raise NameError(f"{name}이(가) 정의되지 않았습니다")
+        raise NameError(f"{name}{MISSING}")
     return namespace[name]
 
 

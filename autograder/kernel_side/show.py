@@ -42,9 +42,14 @@ def shape_of(payload_or_array):
 
 def cause(observation):
     """"not_implemented" or "not_defined" when the probed object raised NotImplementedError or
-    was missing (one message for all its cases), else None."""
-    kind = (observation.get("error") or {}).get("type")
-    return {"NotImplementedError": "not_implemented", "NameError": "not_defined"}.get(kind)
+    was missing (one message for all its cases), else None. A NameError raised inside the
+    object (a name it uses is missing) is an error like any other."""
+    error = observation.get("error") or {}
+    if error.get("type") == "NotImplementedError":
+        return "not_implemented"
+    if error.get("type") == "NameError" and str(error.get("message", "")).endswith(runtime.MISSING):
+        return "not_defined"
+    return None
 
 
 def error(observation):
