@@ -18,7 +18,7 @@ def question() -> Question:
     p32 = lambda *shape: public.uniform(-1, 1, size=shape).astype(np.float32)
     points = [Call((0.0,), names=("x0",)), Call((1.5,), names=("x0",)), Call((-2.0,), names=("x0",))]  # x0 = 0 is the course text's example (2)
     quadratic_probes = call_probes("grad_quadratic", points)
-    quadratic = Case("grad_quadratic: 값 (강의 노트의 x0 = 0과 다른 점에서 2x0 + 2)", 2, tuple(quadratic_probes),
+    quadratic = Case("grad_quadratic: 값 (x0 = 0을 포함한 여러 점에서 2x0 + 2)", 2, tuple(quadratic_probes),
                      lambda o, e: values_verdict("grad_quadratic", points, tuple(quadratic_probes), o, e))
     square = function_cases(
         "grad_square_plus_3", [Call((f32(1, 1),)), Call((f32(2, 2),)), Call((f32(3, 1),))],
