@@ -28,10 +28,10 @@ def question() -> Question:
     value_keys = tuple(probes)
 
     def float32(observed, expected):
+        stopped = not_running("preprocess_images", [observed[key] for key in value_keys])
+        if stopped:
+            return stopped
         for key in value_keys:
-            stopped = not_running("preprocess_images", observed[key])
-            if stopped:
-                return stopped
             got, problem = result_array(observed[key])
             if problem:
                 return Verdict(False, problem)

@@ -106,6 +106,30 @@ class CaseResult:
         return self.points >= self.max_points
 
 
+ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question"}  # Verdict.detail["cause"] said once
+
+
+def one_cause(case: CaseResult) -> tuple | None:
+    """What a failed case shares with its neighbours when one cause stopped them all (an
+    object not implemented or not defined, a model never compiled, a question not graded)."""
+    cause = case.detail.get("cause")
+    if case.passed or cause not in ONE_CAUSE:
+        return None
+    return cause, case.detail.get("object"), case.message
+
+
+def by_cause(cases: list[CaseResult]) -> list[list[CaseResult]]:
+    """Consecutive cases that failed for the same cause, together; every other case alone."""
+    groups: list[list[CaseResult]] = []
+    for case in cases:
+        cause = one_cause(case)
+        if cause is not None and groups and one_cause(groups[-1][0]) == cause:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    return groups
+
+
 def judge_question(question: Question, observed: Observations | None,
                    expected: Observations, reason: str | None = None) -> list[CaseResult]:
     """Score every case; ``observed`` is None when the probes could not run (``reason`` says why).

@@ -58,22 +58,25 @@ def call_probes(name: str, calls: Sequence[Call], kind: str = "value", reference
     return {ProbeKey(name, kind, i): Probe(call.spec(name, **extra), reference) for i, call in enumerate(calls)}
 
 
-def not_running(name: str, observation: dict) -> Verdict | None:
-    """The verdict of a call that could not run the function at all: not implemented or not
-    defined. One cause, shown once for all the function's cases."""
-    cause = show.cause(observation)
-    if cause is None:
+def not_running(name: str, observations) -> Verdict | None:
+    """The verdict when the function could not run on any of the ``observations`` (one, or a
+    list): not implemented or not defined. One cause, shown once for all the function's cases;
+    a function that raises ``NotImplementedError`` on some inputs only is judged call by call."""
+    observations = [observations] if isinstance(observations, dict) else list(observations)
+    causes = {show.cause(observation) for observation in observations}
+    if len(causes) != 1 or None in causes:
         return None
+    cause = causes.pop()
     text = show.NOT_IMPLEMENTED if cause == "not_implemented" else show.NOT_DEFINED
     return Verdict(False, f"{name}: {text}", {"cause": cause, "object": name})
 
 
 def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], observed, expected) -> Verdict:
     """Every call returns the answer key's value (shape first, then values)."""
+    stopped = not_running(name, [observed[key] for key in keys])
+    if stopped:
+        return stopped
     for call, key in zip(calls, keys):
-        stopped = not_running(name, observed[key])
-        if stopped:
-            return stopped
         want, _ = result_array(expected[key])
         got, problem = result_array(observed[key])
         if problem:
@@ -113,10 +116,10 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         return values_verdict(name, calls, keys, observed, expected)
 
     def shape_and_dtype(observed, expected):
+        stopped = not_running(name, [observed[key] for key in keys])
+        if stopped:
+            return stopped
         for call, key in zip(calls, keys):
-            stopped = not_running(name, observed[key])
-            if stopped:
-                return stopped
             want, _ = result_array(expected[key])
             got, problem = result_array(observed[key])
             if problem:
@@ -131,11 +134,11 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         return Verdict(True)
 
     def unchanged(observed, expected):
+        stopped = not_running(name, [observed[key] for key in keys])
+        if stopped:
+            return stopped
         for call, key in zip(calls, keys):
             observation = observed[key]
-            stopped = not_running(name, observation)
-            if stopped:
-                return stopped
             if not observation.get("ok") or "error" in observation:
                 return Verdict(False, show.error(observation))
             if any(observation.get("mutated", [])):

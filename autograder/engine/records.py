@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import files
-from .cases import Question
+from .cases import Question, by_cause, one_cause
 from .grade import CELL_ERROR_SEPARATOR, SubmissionResult
 
 RECORD = "result.json"
@@ -39,9 +39,6 @@ def gradescope_results(result: SubmissionResult) -> dict:
     }
 
 
-ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question"}  # Verdict.detail["cause"] shown once
-
-
 def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], title: str) -> str:
     """The student's feedback (Korean). Per question, each case with its points; cases that
     failed for one cause (an object not implemented or not defined, a model never compiled,
@@ -59,7 +56,7 @@ def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], t
     for question in questions:
         requires = {case.name: case.requires for case in question.cases}
         lines += [f"## {question.id}: {question.title}", ""]
-        for group in _groups([c for c in result.cases if c.question == question.id]):
+        for group in by_cause([c for c in result.cases if c.question == question.id]):
             lines += _group_lines(group, requires)
         lines.append("")
     if result.cell_errors:
@@ -88,27 +85,8 @@ def _cell_error_lines(errors: Sequence[str]) -> list[str]:
     return lines + [f"- {error}" for error in others[:30]]
 
 
-def _cause(case) -> tuple | None:
-    cause = case.detail.get("cause")
-    if case.passed or cause not in ONE_CAUSE:
-        return None
-    return cause, case.detail.get("object"), case.message
-
-
-def _groups(cases: list) -> list[list]:
-    """Consecutive cases that failed for the same cause, together; every other case alone."""
-    groups: list[list] = []
-    for case in cases:
-        cause = _cause(case)
-        if cause is not None and groups and _cause(groups[-1][0]) == cause:
-            groups[-1].append(case)
-        else:
-            groups.append([case])
-    return groups
-
-
 def _group_lines(group: list, requires: dict) -> list[str]:
-    if _cause(group[0]) is not None:  # one cause: one line, and the cases it cost
+    if one_cause(group[0]) is not None:  # one cause: one line, and the cases it cost
         prefix = f"{group[0].detail.get('object')}: "
         cost = ", ".join(f"{case.name.removeprefix(prefix)} {_num(case.max_points)}" for case in group)
         total = sum(case.max_points for case in group)

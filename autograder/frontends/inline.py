@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .. import assignment as registry
-from ..engine.cases import CaseResult, judge_question
+from ..engine.cases import CaseResult, by_cause, judge_question, one_cause
 from ..engine.grade import GRADER_ERROR, expected_observations, origin_problem, probe_table
 from ..kernel_side import runtime
 
@@ -63,14 +63,20 @@ def case_passed(assignment_id: str, question_id: str, index: int, namespace: Map
 
 
 def points(assignment_id: str, question_id: str, namespace: Mapping) -> float:
-    """Points earned on a question, with a Korean report (nbgrader's partial credit)."""
+    """Points earned on a question, with a Korean report (nbgrader's partial credit): one line
+    for the cases one cause stopped (a stub, a missing object), each other case with its message."""
     earned = 0.0
-    for case in results(assignment_id, question_id, namespace):
-        mark = "통과" if case.passed else "실패"
-        print(f"[{mark}] {case.name} ({case.points:g}/{case.max_points:g})")
-        if not case.passed and case.message:
-            print("    " + case.message.replace("\n", "\n    "))
-        earned += case.points
+    for group in by_cause(results(assignment_id, question_id, namespace)):
+        if one_cause(group[0]) is not None:
+            total = sum(case.max_points for case in group)
+            print(f"[실패] {group[0].message} (0/{total:g}: {', '.join(case.name for case in group)})")
+            continue
+        for case in group:
+            mark = "통과" if case.passed else "실패"
+            print(f"[{mark}] {case.name} ({case.points:g}/{case.max_points:g})")
+            if not case.passed and case.message:
+                print("    " + case.message.replace("\n", "\n    "))
+            earned += case.points
     return earned
 
 

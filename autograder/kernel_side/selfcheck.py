@@ -85,11 +85,11 @@ def run(spec, namespace):
 
 
 def stopped(name, observations):
-    """An Outcome with one cause when the object is missing or still the stub."""
-    for observation in observations:
-        cause = show.cause(observation)
-        if cause:
-            return Outcome(name, cause=cause)
+    """An Outcome with one cause when the object is missing or still the stub (on every input;
+    one that stops on some inputs only is checked call by call)."""
+    causes = {show.cause(observation) for observation in observations}
+    if len(causes) == 1 and None not in causes:
+        return Outcome(name, cause=causes.pop())
     return None
 
 
