@@ -14,6 +14,7 @@ from typing import List, Optional  # noqa: E402
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
 from . import assignment as registry  # noqa: E402
@@ -28,7 +29,7 @@ AssignmentOption = typer.Option(None, "--assignment", "-a", help="Assignment id 
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,6 +49,41 @@ def _import_tensorflow_quietly() -> None:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _sandbox_policy(wanted: bool, required: bool) -> bool:
+    """Whether kernels run sandboxed: where bwrap cannot run, a loud warning (and a note in
+    every row), or a refusal with --require-sandbox."""
+    from .engine import sandbox
+
+    problem = sandbox.check() if (wanted or required) else "--no-sandbox"
+    if problem and required:
+        _fail(f"--require-sandbox: the sandbox cannot run here: {problem}")
+    if problem:
+        console.print(f"[bold red]WARNING: grading WITHOUT the sandbox ({escape(problem)}).[/bold red] Student "
+                      "code can read the kit's files, including the answer key, and write next to the grades. "
+                      "Every row's status says so. Install bubblewrap (Linux) for the sandbox.", soft_wrap=True)
+    return not problem
+
+
+def _require_gpu() -> None:
+    """``--device gpu`` where TensorFlow lists no GPU is an error, not a quiet CPU run."""
+    _import_tensorflow_quietly()
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        build = "tensorflow-cpu, which never uses a GPU" if _distribution("tensorflow-cpu") else "this TensorFlow"
+        _fail(f"--device gpu: TensorFlow lists no GPU here ({build}). On Linux with an NVIDIA GPU, install "
+              "the kit with its gpu extra (pip install '.[gpu]'), or grade with --device cpu.")
+
+
+def _distribution(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return bool(version(name))
+    except PackageNotFoundError:
+        return False
 
 
 def _chosen(assignment_id: Optional[str]) -> list:
@@ -117,12 +153,19 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
                                      help="Reuse training-check results of identical code (kept in DIR/.cache)."),
           cell_timeout: int = typer.Option(120, "--cell-timeout", min=1, help="Seconds one notebook cell may run."),
           memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
+          device: str = typer.Option("auto", "--device", help="Where training runs: auto (a GPU when TensorFlow "
+                                     "lists one), cpu, or gpu (an error when there is none)."),
+          use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
+                                           "(Linux); where it cannot run, grade anyway with a warning."),
+          require_sandbox: bool = typer.Option(False, "--require-sandbox", help="Refuse to grade without the sandbox."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
     from dataclasses import replace
 
     from .engine.batch import Interrupted, find_notebooks, grade_all
 
+    if device not in ("auto", "cpu", "gpu"):
+        _fail(f"--device must be auto, cpu or gpu, not {device!r}")
     missing = [str(p) for p in submissions if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
@@ -135,7 +178,11 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         os.environ[dataset.env_var] = str(path)
     if "tensorflow" in assignment.preload:  # the answer key's observations are computed in this process
         _import_tensorflow_quietly()
-    limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb)
+    if device == "gpu":
+        _require_gpu()
+    sandboxed = _sandbox_policy(use_sandbox, require_sandbox)
+    limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
+                     sandbox=sandboxed)
     finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
@@ -191,16 +238,13 @@ def report(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
     from .reports.plots import KoreanFontMissing
 
     if not grades_dir.is_dir():
-        console.print(f"[red]error:[/red] {grades_dir} is not a folder (give the --out folder of `autograder grade`)")
-        raise typer.Exit(2)
+        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
     try:
         written, warnings = build_report(grades_dir, out)
     except GradesDirError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2)
+        _fail(str(error))
     except KoreanFontMissing as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1)
+        _fail(str(error), code=1)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"wrote {written}")
@@ -227,19 +271,16 @@ def export(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
     from .reports.load import GradesDirError, load
 
     if fmt not in ("canvas", "csv"):
-        console.print(f"[red]error:[/red] --format must be canvas or csv, not {fmt!r}")
-        raise typer.Exit(2)
+        _fail(f"--format must be canvas or csv, not {fmt!r}")
     if not grades_dir.is_dir():
-        console.print(f"[red]error:[/red] {grades_dir} is not a folder (give the --out folder of `autograder grade`)")
-        raise typer.Exit(2)
+        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
     target = out or grades_dir / ("gradebook-canvas.csv" if fmt == "canvas" else "gradebook.csv")
     try:
         results = load(grades_dir)
         matching, check = gradebook.export(results, roster, fmt, gradebook.make_pattern(pattern, gradescope_metadata),
                                            target, canvas_column)
     except (GradesDirError, gradebook.ExportError) as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2)
+        _fail(str(error))
     for warning in results.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"wrote {target}: {len(matching.submission_of)} of {len(matching.students)} students with a grade")

@@ -352,3 +352,34 @@ def test_time_limit_ends_a_loop_that_swallows_the_timeout():
     after = runtime.run_probe({"op": "call", "object": "fine", "args": [runtime.encode(2)], "trace": True},
                               namespace)
     assert runtime.decode(after["result"]) == 2 and after["events"] >= 1
+
+
+def test_device_cpu_hides_gpus_from_the_kernel_and_gpu_without_one_is_an_error(ch02, tmp_path):
+    from autograder.engine.kernel import KernelSetup, Limits
+
+    assert KernelSetup.for_assignment(ch02, {}, Limits(device="cpu")).env["CUDA_VISIBLE_DEVICES"] == "-1"
+    assert "CUDA_VISIBLE_DEVICES" not in KernelSetup.for_assignment(ch02, {}, Limits()).env
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU: --device gpu is valid here")
+    notebook = _notebook(tmp_path, ["x = 1"])
+    process = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(notebook), "--assignment", "tiny",
+                              "--device", "gpu", "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert process.returncode == 2 and "TensorFlow lists no GPU" in process.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()  # refused before grading, not a quiet CPU run
+
+
+def test_a_function_that_overran_once_is_not_called_again():
+    namespace = _exec("""
+        calls = []
+        def slow(x):
+            calls.append(x)
+            while True:
+                pass
+    """)
+    spec = {"op": "call", "object": "slow", "args": [runtime.encode(1)], "seconds": 1}
+    first, second = runtime.run_probe(spec, namespace), runtime.run_probe(spec, namespace)
+    assert first["error"]["type"] == second["error"]["type"] == "Timeout"
+    assert namespace["calls"] == [1] and second["seconds"] < 0.5
+    assert "다시 호출하지 않았습니다" in second["error"]["message"]

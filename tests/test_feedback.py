@@ -134,18 +134,12 @@ def test_a_function_stopping_on_some_inputs_only_is_judged_call_by_call(ch02):
     assert "- 받은 값: 아직 구현하지 않았습니다." in text
 
 
-def test_nbgrader_test_cells_say_one_cause_once(ch02, built_notebooks, capsys):
-    from autograder.frontends import inline
-    from autograder.targets import notebooks
+def test_nbgrader_test_cells_say_one_cause_once(ch02):
+    from autograder.frontends import nbgrader
 
-    student, _ = built_notebooks
-    namespace = {"__name__": "__main__"}
-    exec("import numpy as np", namespace)
-    [stub] = [c for c in notebooks.cells_with_role(student, "stub") if "naive_transpose" in notebooks.stub_objects(c)]
-    exec(compile(stub.source, "/tmp/autograder-test-stub.py", "exec"), namespace)
-    inline.clear_cache()
-    assert inline.points("ch02", "q6_transpose", namespace) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
+    question = ch02.question("q6_transpose")
+    cases = judge_question(question, _observed(question, "NotImplementedError"), expected_observations(ch02)[question.id])
+    printed = nbgrader.report(cases, []).strip().splitlines()
     assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6: naive_transpose: 값, naive_transpose: "
                        "결과 모양과 dtype(입력과 같게), naive_transpose: 입력을 바꾸지 않음, naive_transpose: 랭크·모양 검사(assert), "
                        "naive_transpose: 반복문 규칙)"]

@@ -20,7 +20,7 @@ STUDENT_FACING = [*sorted((ROOT / "autograder" / "kernel_side").glob("*.py")),
                   *[ROOT / "autograder" / "engine" / f"{name}.py" for name in
                     ("function_cases", "records", "grade", "submission", "cases", "kernel")],
                   *[ROOT / "autograder" / "targets" / f"{name}.py" for name in ("points", "selfcheck", "nbgrader_course")],
-                  ROOT / "autograder" / "frontends" / "inline.py"]
+                  ROOT / "autograder" / "frontends" / "nbgrader.py"]
 POLITE = re.compile(r"(니다|세요|십시오)[.)!]?$")
 
 

@@ -301,8 +301,9 @@ def training_verdict(observation: dict) -> Verdict:
                          "compiled": attempt["compiled"]})
         lines.append(f"시드 {attempt['seed']}: 테스트 정확도 {accuracy:.4f} ({attempt['seconds']:.0f}초"
                      f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})")
-    detail = {"metric": "test_accuracy", "value": best, "bar": TRAINING_BAR, "attempts": attempts,
-              "device": observation.get("device", "CPU")}
+    device = observation.get("device", "CPU")
+    detail = {"metric": "test_accuracy", "value": best, "bar": TRAINING_BAR, "attempts": attempts, "device": device}
+    lines.append(f"훈련 장치: {device}")
     if best is not None and best >= TRAINING_BAR:
         return Verdict(True, "\n".join(lines), detail)
     return Verdict(False, f"테스트 정확도가 {TRAINING_BAR} 미만입니다.\n" + "\n".join(lines), detail)

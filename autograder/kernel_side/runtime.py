@@ -18,6 +18,7 @@ import io
 import json
 import sys
 import time
+import weakref
 
 import numpy as np
 
@@ -262,13 +263,16 @@ def globals_of(func, namespace):
 
 
 STAND_IN = "stand_in:"  # a probe table's known-good helpers: "stand_in:<name>" -> function
+_OVERRAN = weakref.WeakSet()  # graded functions that overran their limit once: not called again
 
 
 def probe_call(namespace, spec, probes=None):
     """Call one object on given arguments; record result, error, mutation and loop count.
 
     ``spec["stand_ins"]`` names helpers the object may call that are replaced, during the call,
-    by the known-good ones of the probe table (``"stand_in:<name>"``)."""
+    by the known-good ones of the probe table (``"stand_in:<name>"``). A function that overran
+    its time limit once is not called again: it would most likely hang again, and each call
+    would spend its whole limit."""
     func = lookup(namespace, spec["object"])
     args = [decode(a) for a in spec["args"]]
     kwargs = {k: decode(v) for k, v in spec.get("kwargs", {}).items()}
@@ -278,12 +282,18 @@ def probe_call(namespace, spec, probes=None):
     counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
     started = time.perf_counter()
     try:
+        if func in _OVERRAN:
+            raise ProbeTimeout("앞선 호출이 시간 제한을 넘겨 다시 호출하지 않았습니다")
         with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), \
                 swapped(globals_of(func, namespace), stand_ins), counter:
             result = func(*args, **kwargs)
         observation["result"] = encode(result)
     except ProbeTimeout as error:
         observation["error"] = {"type": "Timeout", "message": str(error)}
+        try:
+            _OVERRAN.add(func)
+        except TypeError:  # not weakly referable: called again next time
+            pass
     except Unsupported as error:
         observation["error"] = {"type": "Unsupported", "message": str(error)}
     except Exception as error:
