@@ -38,9 +38,11 @@ class Assignment:
     notebook: Path  # the source notebook
     answer_key: str  # module name of the answer key ("solutions.<id>")
     questions_factory: Callable[[], Sequence[Question]]
-    probe_modules: tuple[str, ...] = ()  # its kernel-side probes, sent as text
+    probe_modules: tuple[str, ...] = ()  # its kernel-side probes, sent as text (dependencies first)
     datasets: tuple[Dataset, ...] = ()  # files its kernels read (served locally)
-    public_checks: Callable | None = None  # (question, expected) -> [(name, doctest)] or None: generated
+    # kernel-side modules its self-checks need in the student notebook (never the probes, whose
+    # known-good stand-ins are answers), dependencies first
+    selfcheck_modules: tuple[str, ...] = ()
     preload: tuple[str, ...] = ()  # modules worth importing up front in a kernel (nbgrader's setup cell)
     limits: Limits = field(default_factory=Limits)
 

@@ -57,10 +57,10 @@ def test_a_failure_shows_the_input_expected_and_got_shapes_first(judged):
 
 def test_the_naive_rule_names_what_it_found(judged):
     cases, _ = judged["matrix-dot-np-dot"]
-    [case] = [c for c in cases if c.name == "naive_matrix_dot: 반복문으로 구현 (naive 규칙)"]
+    [case] = [c for c in cases if c.name == "naive_matrix_dot: 반복문 규칙"]
     assert not case.passed and "np.dot" in case.message
     cases, _ = judged["matrix-vector-whole-rows"]
-    [case] = [c for c in cases if c.name == "naive_matrix_vector_dot: 반복문으로 구현 (naive 규칙)"]
+    [case] = [c for c in cases if c.name == "naive_matrix_vector_dot: 반복문 규칙"]
     assert not case.passed and ".sum" in case.message
 
 

@@ -11,7 +11,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder.engine import cache, naive_rule, records, show, submission
+from autograder.engine import cache, records, submission
+from autograder.kernel_side import naive_rule, show
 from autograder.engine.batch import find_notebooks, names_for
 from autograder.engine.cases import Case, Probe, ProbeKey, Question, Verdict, judge_question
 from autograder.engine.grade import SubmissionResult, expected_observations, origin_problem
@@ -246,8 +247,13 @@ def test_function_cases_refuse_points_that_do_not_match_the_calls():
         function_cases("f", [call], points={"values": 2, "naive": 1})  # no naive call given
     with pytest.raises(ValueError):
         function_cases("f", [call], points={"values": 2, "colour": 1})
-    probes, cases = function_cases("f", [call], points={"values": 3, "unchanged": 1})
+    probes, cases, public = function_cases("f", [call], points={"values": 3, "unchanged": 1})
     assert [c.points for c in cases] == [3, 1] and list(probes) == [ProbeKey("f", "value", 0)]
+    assert public is None and [c.kind for c in cases] == ["values", "unchanged"]
+    with pytest.raises(ValueError):  # the self-check must check what the cases check
+        function_cases("f", [call], points={"values": 2, "naive": 1}, naive=call, public=[call, call])
+    with pytest.raises(ValueError):  # and on two inputs at least
+        function_cases("f", [call], points={"values": 2}, public=[call])
 
 
 def test_show_value_puts_shape_first():

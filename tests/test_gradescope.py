@@ -219,23 +219,34 @@ def test_student_notebook_has_no_hidden_test(ch02, built):
     for marker in ("case_passed", "autograder.frontends", "from autograder", "import autograder",
                    "solutions.ch02", "'hidden': True"):
         assert marker not in document, marker
-    # The self-checks use the smallest input of each hidden value case, and nothing else:
-    # no other hidden input (larger values, the assert and loop-counting inputs) is in the notebook.
+    # No hidden input is in the notebook: not as a number, not as the encoded array the
+    # self-checks carry (their own inputs are, which shows the scan would see one).
     leaked, public = [], 0
     for question in ch02.questions:
         for key, spec in question.specs.items():
-            if spec.get("op") != "call":
-                continue
-            for argument in spec["args"]:
+            for argument in _payloads(spec):
                 value = np.asarray(runtime.decode(argument))
-                if not np.issubdtype(value.dtype, np.floating) or value.dtype == np.float32:
-                    continue
-                if key.kind == "value" and key.index == 0:
-                    public += repr(float(value.flat[0])) in document
-                elif any(repr(float(v)) in document for v in value.flat[:3]):
+                if argument.get("data") and argument["data"] in document:
                     leaked.append(key)
+                distinctive = [float(v) for v in value.flat[:3] if not float(v).is_integer()]  # not 0.0, 2.0...
+                if np.issubdtype(value.dtype, np.floating) and value.dtype != np.float32 \
+                        and any(repr(v) in document for v in distinctive):
+                    leaked.append(key)
+        for check in question.public:
+            public += sum(1 for argument in _payloads(check.spec) if argument.get("data", "-") in document)
     assert not leaked
-    assert public > 0  # the scan would see an input if it were there
+    assert public > 0
+
+
+def _payloads(spec) -> list[dict]:
+    """Every encoded value in a spec (``runtime.encode``'s dictionaries), however nested."""
+    if isinstance(spec, dict):
+        if "t" in spec and ("data" in spec or "v" in spec):
+            return [spec]
+        return [found for value in spec.values() for found in _payloads(value)]
+    if isinstance(spec, (list, tuple)):
+        return [found for value in spec for found in _payloads(value)]
+    return []
 
 
 # ---------------------------------------------------------------- (c) the student's side
@@ -247,10 +258,12 @@ def test_self_check_works_with_only_the_notebook(ch02, student_run):
     checks = [cell for cell in nb.cells if notebooks.cell_role(cell) == "check"
               and cell.metadata["autograder"].get("question") == "q5_dot"]
     assert len(checks) == 1
-    output = cell_text(checks[0])
-    assert "NotImplementedError" in output
-    assert "naive_vector_dot: 아직 구현하지 않았습니다" in output
-    assert "ModuleNotFoundError" not in output and "ImportError" not in output
+    output = cell_text(checks[0]).strip()
+    assert output.splitlines() == ["q5_dot 자가 점검: 3개 중 0개 통과", "❌ naive_vector_dot: 아직 구현하지 않았습니다.",
+                                   "❌ naive_matrix_vector_dot: 아직 구현하지 않았습니다.",
+                                   "❌ naive_matrix_dot: 아직 구현하지 않았습니다."]
+    for noise in ("NotImplementedError", "Traceback", "Trying", "Expected", "ModuleNotFoundError", "ImportError"):
+        assert noise not in output
     assert sorted(p.name for p in (folder / f"{ASSIGNMENT}_tests").iterdir()) == sorted(
         f"{q.id}.py" for q in ch02.questions)
 

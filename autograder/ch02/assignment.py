@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..assignment import ROOT, Assignment
 from ..mnist import MNIST
 from . import (q1_keras_mnist, q2_tensor_slicing, q3_elementwise, q4_broadcasting, q5_dot, q6_transpose,
-               q7_gradient_tape, q8_from_scratch, selfchecks)
+               q7_gradient_tape, q8_from_scratch)
 
 QUESTIONS = (q1_keras_mnist, q2_tensor_slicing, q3_elementwise, q4_broadcasting, q5_dot, q6_transpose,
              q7_gradient_tape, q8_from_scratch)
@@ -23,8 +23,8 @@ ASSIGNMENT = Assignment(
     notebook=ROOT / "assignments" / "ch02" / "ch02.ipynb",
     answer_key="solutions.ch02",
     questions_factory=questions,
-    probe_modules=("autograder.ch02.probes",),
+    probe_modules=("autograder.ch02.observe", "autograder.ch02.probes"),
     datasets=(MNIST,),
-    public_checks=selfchecks.public_checks,
+    selfcheck_modules=("autograder.ch02.observe", "autograder.ch02.selfchecks"),
     preload=("tensorflow",),
 )

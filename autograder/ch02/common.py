@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import show
 from ..engine.cases import ProbeKey, Verdict
-from ..kernel_side import runtime
+from ..engine.function_cases import not_running
+from ..kernel_side import runtime, show
 
 SEED = 20260902
 
@@ -15,6 +15,12 @@ def rng(question_id: str) -> np.random.Generator:
     """Inputs are drawn when the questions are built, from a seed per question: grading is
     deterministic and every front-end sees the same inputs."""
     return np.random.default_rng([SEED, sum(map(ord, question_id))])
+
+
+def public_rng(question_id: str) -> np.random.Generator:
+    """The self-checks' inputs: another stream (and other shapes), so no hidden input is public
+    (``tests/test_selfchecks.py`` asserts it)."""
+    return np.random.default_rng([SEED, 1, sum(map(ord, question_id))])
 
 
 def mixed(generator: np.random.Generator, shape, kind: str) -> np.ndarray:
@@ -31,6 +37,9 @@ def on_probe(key: ProbeKey, call: str):
         def judge(observed, expected):
             got = observed[key]
             if not got.get("ok"):
+                stopped = not_running(key.target, got)
+                if stopped:
+                    return stopped
                 return Verdict(False, f"{call} 실행 실패: " + show.error(got))
             return check(got, expected.get(key))
         judge.check = check  # the bare check, for judges that build on another

@@ -3,7 +3,9 @@
 training check).
 
 Kernel-side: sent into the student's kernel as text with the generic runtime; imported
-normally in the grader's process, where the same probes run on the answer key.
+normally in the grader's process, where the same probes run on the answer key. The
+known-good stand-ins here are answers of a sort: this module is never put in a student
+notebook (the self-checks use ``observe.py`` and ``selfchecks.py`` only).
 """
 
 import math
@@ -13,8 +15,9 @@ import time
 import numpy as np
 
 from ..kernel_side.mnist_file import read as read_mnist
-from ..kernel_side.runtime import (ProbeTimeout, decode, encode, encode_array, globals_of, lookup, quiet,
-                                   swapped, tensor_kind_of)
+from ..kernel_side.runtime import (STAND_IN, ProbeTimeout, decode, encode, encode_array, globals_of, lookup, quiet,
+                                   swapped)
+from . import observe
 
 
 def _tf():
@@ -25,40 +28,8 @@ def _tf():
 
 def probe_keras_model(namespace, spec):
     """Structure of ``build_model()`` and its output on a small batch."""
-    tf = _tf()
-    tf.keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
-    model = lookup(namespace, "build_model")()
-    batch = decode(spec["batch"])
-    info = {"class": f"{type(model).__module__}.{type(model).__name__}",
-            "is_sequential": isinstance(model, tf.keras.Sequential)}
-    layers = []
-    for layer in getattr(model, "layers", []):
-        activation = getattr(layer, "activation", None)  # keras.activations.relu or tf.nn.relu
-        layers.append({"class": type(layer).__name__, "units": getattr(layer, "units", None),
-                       "activation": (_name_of(activation) or "").removesuffix("_v2")})  # tf.nn.softmax
-    info["layers"] = layers
-    optimizer = getattr(model, "optimizer", None)
-    info["optimizer"] = type(optimizer).__name__ if optimizer is not None else None
-    info["loss"] = _name_of(getattr(model, "loss", None))
-    metrics = []
-    compile_config = getattr(model, "_compile_config", None)
-    if compile_config is not None:
-        metrics = compile_config.config.get("metrics") or []
-    if not isinstance(metrics, (list, tuple)):
-        metrics = [metrics]
-    info["metrics"] = [_name_of(m) for m in metrics]
-    info["compiled"] = bool(getattr(model, "compiled", False))
-    output = model(batch)
-    info["output"] = encode_array(np.asarray(output))
-    return info
-
-
-def _name_of(thing):
-    """``"relu"`` for "relu", keras.activations.relu, tf.nn.relu or a Loss/Metric object."""
-    if thing is None or isinstance(thing, str):
-        return thing
-    name = getattr(thing, "name", None) or getattr(thing, "__name__", None)
-    return name if isinstance(name, str) else repr(thing)[:80]
+    _tf().keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
+    return observe.keras_model(lookup(namespace, "build_model")(), decode(spec["batch"]))
 
 
 class _Layer:
@@ -90,12 +61,6 @@ class _Model:
         return [w for layer in self.layers for w in layer.weights]
 
 
-def _weights_payload(weights):
-    return [{"kind": tensor_kind_of(w) or type(w).__name__,
-             "trainable": bool(getattr(w, "trainable", False)),
-             **encode_array(np.asarray(w))} for w in weights]
-
-
 def probe_naive_dense(namespace, spec):
     tf = _tf()
     tf.random.set_seed(spec["seed"])
@@ -103,7 +68,7 @@ def probe_naive_dense(namespace, spec):
         input_size=spec["input_size"], output_size=spec["output_size"], activation=tf.nn.relu)
     weights = list(layer.weights)
     x = decode(spec["inputs"])
-    return {"weights": _weights_payload(weights), "output": encode_array(np.asarray(layer(x)))}
+    return {"weights": observe.weights_payload(weights), "output": encode_array(np.asarray(layer(x)))}
 
 
 def _activation(name):
@@ -120,25 +85,15 @@ def probe_naive_sequential(namespace, spec):
     known = _known_model(spec)
     model = lookup(namespace, "NaiveSequential")(known.layers)
     weights = list(model.weights)
-    return {"weights": _weights_payload(weights),
+    return {"weights": observe.weights_payload(weights),
             "same_objects": [any(w is k for k in known.weights) for w in weights],
             "output": encode_array(np.asarray(model(decode(spec["inputs"]))))}
 
 
 def probe_batch_generator(namespace, spec):
     images, labels = decode(spec["images"]), decode(spec["labels"])
-    cls = lookup(namespace, "BatchGenerator")
-    kwargs = {"batch_size": spec["batch_size"]} if spec.get("batch_size") else {}
-    generator = cls(images, labels, **kwargs)
-    num_batches = generator.num_batches
-    if type(num_batches) not in (int, np.int64, np.int32) or not 0 <= num_batches <= 10_000:
-        return {"num_batches": repr(num_batches)[:80], "batches": []}
-    batches = []
-    for _ in range(int(num_batches)):
-        batch_images, batch_labels = generator.next()
-        batches.append({"images": encode_array(np.asarray(batch_images)),
-                        "labels": encode_array(np.asarray(batch_labels))})
-    return {"num_batches": int(num_batches), "batches": batches}
+    return observe.batches(lookup(namespace, "BatchGenerator"), images, labels, spec.get("batch_size"),
+                           spec.get("next_calls"))
 
 
 def fresh_optimizers(namespace):
@@ -153,18 +108,39 @@ def fresh_optimizers(namespace):
 
 
 def probe_update_weights(namespace, spec):
-    tf = _tf()
+    """``update_weights`` on given weights while the global ``model`` holds those same weights
+    ("given": only the update itself is judged) or a decoy ("decoy": it must stay as it was)."""
     update = lookup(namespace, "update_weights")
-    weights = [tf.Variable(decode(w)) for w in spec["weights"]]
-    gradients = [tf.constant(decode(g)) for g in spec["gradients"]]
-    decoy = _known_model(spec["decoy"])
     scope = globals_of(update, namespace)
-    with swapped(scope, {"model": decoy, **fresh_optimizers(scope)}):
-        update(gradients, weights)
-    # Raw values only: the comparison happens in the grader's process, out of reach of a
-    # patched NumPy in this one.
-    return {"weights": [encode_array(np.asarray(w)) for w in weights],
-            "decoy": [encode_array(np.asarray(w)) for w in decoy.weights]}
+    decoy = _known_model(spec["decoy"]) if spec.get("global_model") == "decoy" else None
+    with swapped(scope, fresh_optimizers(scope)):
+        # Raw values only: the comparison happens in the grader's process, out of reach of a
+        # patched NumPy in this one.
+        return observe.update(update, scope, [decode(w) for w in spec["weights"]],
+                              [decode(g) for g in spec["gradients"]], decoy)
+
+
+def probe_public_training_step(namespace, spec):
+    """The self-check's training step (``observe.training_step``), on the answer key."""
+    step = lookup(namespace, "one_training_step")
+    return observe.training_step(step, globals_of(step, namespace), *observe.decoded(spec, "W", "images", "labels"))
+
+
+def probe_public_fit(namespace, spec):
+    """The self-check's ``fit`` (``observe.fit_calls``), on the answer key."""
+    fit = lookup(namespace, "fit")
+    return observe.fit_calls(fit, globals_of(fit, namespace), *observe.decoded(spec, "images", "labels"),
+                             spec["epochs"], spec["batch_size"], spec["num_batches"])
+
+
+def _naive_vector_dot(x, y):
+    """A known-good ``naive_vector_dot``: the other dot products that call it are checked with
+    this one, so a bug in the student's costs its own cases only."""
+    assert len(x.shape) == 1 and len(y.shape) == 1 and x.shape[0] == y.shape[0]
+    z = 0.
+    for i in range(x.shape[0]):
+        z += x[i] * y[i]
+    return z
 
 
 def _sgd_update(gradients, weights):
@@ -261,7 +237,11 @@ def probe_train(namespace, spec):
             started = time.perf_counter()
             try:
                 scope = globals_of(fit, namespace)
-                with quiet(), swapped(scope, {"one_training_step": chosen, **fresh_optimizers(scope)}):
+                # The global ``model`` is the model being trained, as in the notebook: the course
+                # text's update_weights slip (model.weights) costs the update_weights cases only.
+                update_scope = globals_of(namespace.get("update_weights"), namespace)
+                with quiet(), swapped(update_scope, {"model": model}), \
+                        swapped(scope, {"one_training_step": chosen, **fresh_optimizers(scope)}):
                     fit(model, x_train, y_train, epochs=spec["epochs"], batch_size=spec["batch_size"])
             except ProbeTimeout:
                 raise
@@ -293,6 +273,9 @@ PROBES = {
     "training_step": probe_training_step,
     "fit": probe_fit,
     "train": probe_train,
+    "public_training_step": probe_public_training_step,
+    "public_fit": probe_public_fit,
+    STAND_IN + "naive_vector_dot": _naive_vector_dot,
 }
 
 

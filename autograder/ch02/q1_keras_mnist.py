@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import show
-from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
-from ..engine.function_cases import Call, function_cases, result_array
-from ..kernel_side import runtime
-from .common import on_probe, rng
+from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
+from ..engine.function_cases import Call, function_cases, not_running, result_array
+from ..kernel_side import runtime, show
+from .common import on_probe, public_rng, rng
 
 ID = "q1_keras_mnist"
 MODEL = ProbeKey("build_model", "model")
@@ -16,15 +15,22 @@ ACCURACY_NAMES = {"accuracy", "acc", "sparse_categorical_accuracy"}  # what Kera
 
 
 def question() -> Question:
-    generator = rng("q1")
+    generator, public = rng("q1"), public_rng("q1")
     images = generator.integers(0, 256, size=(5, 28, 28)).astype(np.uint8)
     images[0, 0, 0], images[0, 0, 1] = 0, 255
-    probes, (values, shape, unchanged) = function_cases(
-        "preprocess_images", [Call((images[:1],)), Call((images,))],
-        points={"values": 2, "shape": 1, "unchanged": 1})
+    public_images = public.integers(0, 256, size=(2, 28, 28)).astype(np.uint8)
+    public_images[0, 0, 0], public_images[1, 5, 5] = 0, 255
+    preprocess = function_cases(
+        "preprocess_images", [Call((images[:1],), names=("images",)), Call((images,), names=("images",))],
+        points={"values": 2, "shape": 1, "unchanged": 1},
+        public=[Call((public_images[:1],)), Call((public_images,))], public_dtype="reference")
+    probes, (values, shape, unchanged) = dict(preprocess.probes), preprocess.cases
     value_keys = tuple(probes)
 
     def float32(observed, expected):
+        stopped = not_running("preprocess_images", [observed[key] for key in value_keys])
+        if stopped:
+            return stopped
         for key in value_keys:
             got, problem = result_array(observed[key])
             if problem:
@@ -56,16 +62,25 @@ def question() -> Question:
         expected = [layer["activation"] for layer in want["layers"]]
         return Verdict(found == expected, f"활성화 함수: 기대 {expected}, 받은 {found}")
 
-    @judged
+    def compiled(check):
+        """A compile setting: one message for the three of them when compile was never called."""
+        def judge(got, want):
+            if not got["compiled"] or got["optimizer"] is None:
+                return Verdict(False, "build_model: 모델을 컴파일하지 않았습니다. model.compile(...)을 호출한 뒤 반환하세요.",
+                               {"cause": "not_compiled", "object": "build_model"})
+            return check(got, want)
+        return judged(judge)
+
+    @compiled
     def optimizer(got, want):
         return Verdict(got["optimizer"] == want["optimizer"],
-                       f"옵티마이저: 기대 {want['optimizer']}, 받은 {got['optimizer']} (compile을 호출했나요?)")
+                       f"옵티마이저: 기대 {want['optimizer']}, 받은 {got['optimizer']}")
 
-    @judged
+    @compiled
     def loss(got, want):
         return Verdict(got["loss"] == want["loss"], f"손실 함수: 기대 {want['loss']}, 받은 {got['loss']}")
 
-    @judged
+    @compiled
     def metrics(got, want):
         return Verdict(len(got["metrics"]) == 1 and got["metrics"][0] in ACCURACY_NAMES,
                        f"모니터링 지표: 기대 {want['metrics']}, 받은 {got['metrics']}")
@@ -90,4 +105,10 @@ def question() -> Question:
         Case("build_model: 지표 accuracy", 1, (MODEL,), metrics),
         Case("build_model: 출력 모양과 확률", 1, (MODEL,), output),
     )
-    return Question(ID, "2.1 케라스로 MNIST 분류하기", ("preprocess_images", "build_model"), probes, cases)
+    public_batch = public.random((2, 784)).astype(np.float32)
+    model_check = PublicCheck("build_model", "autograder.ch02.selfchecks:keras_model",
+                              {"object": "build_model", "batch": runtime.encode(public_batch)},
+                              ({"op": "keras_model", "batch": runtime.encode(public_batch)},),
+                              keep=("layers", "optimizer", "loss", "metrics", "compiled"))
+    return Question(ID, "2.1 케라스로 MNIST 분류하기", ("preprocess_images", "build_model"), probes, cases,
+                    (preprocess.public, model_check))

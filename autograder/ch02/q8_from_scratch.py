@@ -3,7 +3,12 @@ one_training_step, update_weights, fit) and the training check.
 
 Cases are independent where they can be: ``one_training_step`` is checked with a known-good
 update, ``fit`` with a known-good ``BatchGenerator``, ``NaiveSequential`` with known-good
-layers, so one bug costs its own points (the probes are in ``probes.py``)."""
+layers, so one bug costs its own points (the probes are in ``probes.py``). One property per
+case: ``num_batches`` (rounded up) and the batches ``next()`` returns are judged apart, the
+default batch size on a length where rounding does not matter; the update itself and "the
+weights given, not the global ``model``" apart; and the training check trains with the global
+``model`` bound to the model being trained, as in the notebook. The training check tests the
+whole model: a bug that breaks training also costs it."""
 
 from __future__ import annotations
 
@@ -12,10 +17,9 @@ from functools import lru_cache
 import numpy as np
 
 from .. import mnist
-from ..engine import show
-from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
-from ..kernel_side import runtime
-from .common import first_difference, on_probe, rng
+from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
+from ..kernel_side import runtime, show
+from .common import first_difference, on_probe, public_rng, rng
 
 ID = "q8_from_scratch"
 TRAINING_BAR = 0.80
@@ -28,6 +32,7 @@ SEQUENTIAL = ProbeKey("NaiveSequential", "sequential")
 BATCHES_64 = ProbeKey("BatchGenerator", "batches", 64)
 BATCHES_DEFAULT = ProbeKey("BatchGenerator", "batches", 128)
 UPDATE = ProbeKey("update_weights", "update")
+UPDATE_DECOY = ProbeKey("update_weights", "decoy")
 STEP = ProbeKey("one_training_step", "step")
 FIT = ProbeKey("fit", "fit")
 TRAIN = ProbeKey("train")
@@ -51,23 +56,24 @@ def question() -> Question:
     step_images = generator.uniform(0, 1, (8, 6)).astype(np.float32)
     step_labels = generator.integers(0, 3, 8).astype(np.uint8)
     decoy = {"layers": [_layer_spec(generator, 3, 2, "relu")]}
+    update_inputs = {"weights": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
+                                 runtime.encode(generator.normal(size=(2,)).astype(np.float32))],
+                     "gradients": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
+                                   runtime.encode(generator.normal(size=(2,)).astype(np.float32))]}
     probes = {
         # Random initial values: the student's layer is judged on its own outputs.
         DENSE: Probe({"op": "naive_dense", "seed": 7, "input_size": 5, "output_size": 3,
                       "inputs": runtime.encode(inputs)}, reference=False),
         SEQUENTIAL: Probe({"op": "naive_sequential", "layers": layers, "inputs": runtime.encode(seq_inputs)}),
-        BATCHES_64: Probe({"op": "batch_generator", "batch_size": 64,
+        BATCHES_64: Probe({"op": "batch_generator", "batch_size": 64, "next_calls": 5,  # ceil(300 / 64)
                            "images": runtime.encode(np.arange(600, dtype=np.int64).reshape(300, 2)),
                            "labels": runtime.encode(np.arange(300, dtype=np.int64))}),
+        # 1280 = 10 x 128: the default is judged where rounding down or up gives the same count.
         BATCHES_DEFAULT: Probe({"op": "batch_generator", "batch_size": None,
-                                "images": runtime.encode(np.arange(2000, dtype=np.int64).reshape(1000, 2)),
-                                "labels": runtime.encode(np.arange(1000, dtype=np.int64))}),
-        UPDATE: Probe({"op": "update_weights",
-                       "weights": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
-                                   runtime.encode(generator.normal(size=(2,)).astype(np.float32))],
-                       "gradients": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
-                                     runtime.encode(generator.normal(size=(2,)).astype(np.float32))],
-                       "decoy": decoy}),
+                                "images": runtime.encode(np.arange(2560, dtype=np.int64).reshape(1280, 2)),
+                                "labels": runtime.encode(np.arange(1280, dtype=np.int64))}),
+        UPDATE: Probe({"op": "update_weights", "global_model": "given", **update_inputs}),
+        UPDATE_DECOY: Probe({"op": "update_weights", "global_model": "decoy", "decoy": decoy, **update_inputs}),
         STEP: Probe({"op": "training_step", "layers": layers, "images": runtime.encode(step_images),
                      "labels": runtime.encode(step_labels)}),
         FIT: Probe({"op": "fit", "epochs": 2, "batch_size": 64,
@@ -130,17 +136,23 @@ def question() -> Question:
                                                 show.value(have), "층을 순서대로 적용한 출력이 다릅니다."))
         return Verdict(True)
 
+    @on_probe(BATCHES_64, "BatchGenerator(300개, batch_size=64)")
+    def batch_count(got, want):
+        return Verdict(got["num_batches"] == want["num_batches"],
+                       f"BatchGenerator(300개, batch_size=64).num_batches: 기대 {want['num_batches']} "
+                       f"(마지막의 짧은 배치도 세는 math.ceil), 받은 {got['num_batches']}")
+
     def batches(key, description):
         @on_probe(key, f"BatchGenerator({description})")
         def judge(got, want):
-            if got["num_batches"] != want["num_batches"]:
-                return Verdict(False, f"BatchGenerator({description}).num_batches: 기대 {want['num_batches']} "
-                                      f"(math.ceil), 받은 {got['num_batches']}")
             sizes = [b["labels"]["shape"][0] for b in got["batches"]]
             wanted = [b["labels"]["shape"][0] for b in want["batches"]]
+            if key == BATCHES_DEFAULT and got["num_batches"] != want["num_batches"]:
+                return Verdict(False, f"BatchGenerator({description}).num_batches: 기대 {want['num_batches']}, "
+                                      f"받은 {got['num_batches']} (batch_size의 기본값은 128입니다)")
             if sizes != wanted:
-                return Verdict(False, f"BatchGenerator({description}) 배치 크기: 기대 {wanted}, 받은 {sizes} "
-                                      "(마지막 배치는 남은 샘플만 담습니다)")
+                return Verdict(False, f"BatchGenerator({description})의 next() {len(wanted)}번: 배치 크기 기대 "
+                                      f"{wanted}, 받은 {sizes} (마지막 배치는 남은 샘플만 담습니다)")
             for index, (have, ref) in enumerate(zip(got["batches"], want["batches"])):
                 for part in ("images", "labels"):
                     if not np.array_equal(runtime.decode_array(have[part]), runtime.decode_array(ref[part])):
@@ -156,16 +168,18 @@ def question() -> Question:
             index, have, ref = difference
             return Verdict(False, show.mismatch(
                 [f"weights[{index}] - 1e-3 * gradients[{index}]"], show.value(ref), show.value(have),
-                "update_weights는 전달받은 weights를 learning_rate=1e-3으로 갱신해야 합니다 "
-                "(강의 노트처럼 전역 model.weights를 쓰면 안 됩니다)."))
+                "update_weights는 전달받은 weights를 learning_rate=1e-3으로 갱신해야 합니다."))
         return Verdict(True)
 
-    @on_probe(UPDATE, "update_weights(gradients, weights)")
+    @on_probe(UPDATE_DECOY, "update_weights(gradients, weights)")
     def not_global(got, want):
         # The probe binds a decoy model to the global name ``model``; it must stay as it was.
-        if first_difference(got["decoy"], [decoy["layers"][0]["W"], decoy["layers"][0]["b"]], atol=0):
+        if first_difference(got["global"], [decoy["layers"][0]["W"], decoy["layers"][0]["b"]], atol=0):
             return Verdict(False, "update_weights가 인자로 받은 weights 대신 전역 변수 model의 가중치를 바꿨습니다.")
-        return updated.check(got, want)
+        if not first_difference(got["weights"], update_inputs["weights"], atol=0):
+            return Verdict(False, "update_weights가 인자로 받은 weights를 바꾸지 않았습니다.",
+                           {"cause": "needs_values", "object": "update_weights"})
+        return Verdict(True)
 
     @on_probe(STEP, "one_training_step(model, images_batch, labels_batch)")
     def step_loss(got, want):
@@ -204,21 +218,64 @@ def question() -> Question:
         Case("NaiveDense: 출력 activation(xW + b)", 2, (DENSE,), dense_output),
         Case("NaiveSequential: 가중치 4개 [W1, b1, W2, b2]", 1, (SEQUENTIAL,), sequential_weights),
         Case("NaiveSequential: 층을 차례로 적용한 출력", 2, (SEQUENTIAL,), sequential_output),
-        Case("BatchGenerator: 300개, batch_size=64 (num_batches=ceil, 마지막 배치 44개)", 3,
-             (BATCHES_64,), batches(BATCHES_64, "300개, batch_size=64")),
-        Case("BatchGenerator: 기본 batch_size=128", 1, (BATCHES_DEFAULT,), batches(BATCHES_DEFAULT, "1000개")),
-        Case("update_weights: 전달받은 weights 갱신", 3, (UPDATE,), updated),
-        Case("update_weights: 전역 model을 쓰지 않음", 1, (UPDATE,), not_global),
+        Case("BatchGenerator: num_batches는 올림(math.ceil)", 2, (BATCHES_64,), batch_count),
+        Case("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플", 1, (BATCHES_64,),
+             batches(BATCHES_64, "300개, batch_size=64")),
+        Case("BatchGenerator: 기본 batch_size=128", 1, (BATCHES_DEFAULT,), batches(BATCHES_DEFAULT, "1280개")),
+        Case("update_weights: w - learning_rate * g로 갱신", 2, (UPDATE,), updated),
+        Case("update_weights: 인자 weights 사용 (전역 model이 아님)", 2, (UPDATE_DECOY,), not_global,
+             requires="인자 weights가 바뀌어야"),
         Case("one_training_step: 평균 손실 반환", 1, (STEP,), step_loss),
         Case("one_training_step: 가중치 한 번 갱신", 2, (STEP,), step_weights),
         Case("fit: epochs만큼 반복", 2, (FIT,), fit_epochs),
         Case("fit: batch_size를 BatchGenerator에 전달", 2, (FIT,), fit_batch_size),
         Case(f"훈련: {TRAINING_EPOCHS} 에포크 후 테스트 정확도 ≥ {TRAINING_BAR}", 10, (TRAIN,),
-             lambda o, e: training_verdict(o[TRAIN])),
+             lambda o, e: training_verdict(o[TRAIN]), featured=True),
     )
     return Question(ID, "2.5 밑바닥부터 구현한 신경망",
                     ("NaiveDense", "NaiveSequential", "BatchGenerator", "one_training_step", "update_weights", "fit"),
-                    probes, cases)
+                    probes, cases, public_checks())
+
+
+def public_checks() -> tuple[PublicCheck, ...]:
+    """The self-checks of 2.5 (``selfchecks.py``), on inputs of their own."""
+    generator = public_rng("q8")
+    encode = runtime.encode
+
+    def check(name, spec, *probes):
+        return PublicCheck(name, f"autograder.ch02.selfchecks:{_check_name(name)}", {"object": name, **spec}, probes)
+
+    sized = {"images": encode(np.arange(100, 120, dtype=np.int16).reshape(10, 2)),
+             "labels": encode(np.arange(10, dtype=np.int16) * 3), "batch_size": 4}
+    default = {"images": encode(np.arange(600, 730, dtype=np.int16).reshape(130, 1)),  # 128 + 2
+               "labels": encode(np.arange(130, dtype=np.int16) * 2)}
+    update = {"weights": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
+                          encode(generator.normal(size=(3,)).astype(np.float32))],
+              "gradients": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
+                            encode(generator.normal(size=(3,)).astype(np.float32))]}
+    step = {"W": encode(generator.uniform(-0.5, 0.5, (3, 2)).astype(np.float32)),
+            "images": encode(generator.uniform(0, 1, (4, 3)).astype(np.float32)),
+            "labels": encode(np.array([0, 1, 1, 0], dtype=np.uint8))}
+    fit = {"images": encode(generator.uniform(0, 1, (20, 2)).astype(np.float32)),
+           "labels": encode(np.arange(20, dtype=np.int64) % 2), "epochs": 2, "batch_size": 8, "num_batches": 3}
+    return (
+        check("NaiveDense", {"input_size": 4, "output_size": 2, "seed": 11,
+                             "inputs": encode(generator.uniform(0, 1, (3, 4)).astype(np.float32))}),
+        check("NaiveSequential", {"inputs": encode(generator.uniform(-1, 1, (3, 2)).astype(np.float32))}),
+        check("BatchGenerator", {"sized": sized, "default": default},
+              {"op": "batch_generator", **sized, "next_calls": 3}, {"op": "batch_generator", **default, "next_calls": 2}),
+        check("one_training_step", step, {"op": "public_training_step", **step}),
+        # the decoy global model has weights of the same shapes, so the course text's slip runs
+        check("update_weights", {**update, "decoy": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
+                                                     encode(generator.normal(size=(3,)).astype(np.float32))]},
+              {"op": "update_weights", "global_model": "given", **update}),
+        check("fit", fit, {"op": "public_fit", **fit}),
+    )
+
+
+def _check_name(name: str) -> str:
+    """The function of ``selfchecks.py`` that checks ``name`` (``NaiveDense`` -> ``naive_dense``)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def training_verdict(observation: dict) -> Verdict:

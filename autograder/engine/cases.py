@@ -48,6 +48,26 @@ class Case:
     points: float
     probes: tuple[ProbeKey, ...]
     judge: Callable[[Observations, Observations], Verdict]
+    requires: str = ""  # Korean: what must hold before this case counts ("값이 맞아야"), shown where it is graded
+    featured: bool = False  # named in the notebook's points table (e.g. the training bar)
+    kind: str = ""  # the property it checks, for function cases (``function_cases.CASE_KINDS``)
+
+
+@dataclass(frozen=True)
+class PublicCheck:
+    """One self-check of the student notebook, run in the student's kernel by
+    ``kernel_side.selfcheck`` on inputs no hidden case uses.
+
+    ``check`` names the kernel-side function that runs it: ``"function"`` (a graded function
+    called on inputs) or ``"<module>:<function>"`` of the assignment's kernel-side self-check
+    module. ``spec`` is plain JSON for it; ``probes`` are probe specs run on the answer key when
+    the notebook is built, their observations handed to the check as ``spec["expected"]``."""
+
+    object: str  # the graded name it checks
+    check: str
+    spec: dict
+    probes: tuple[dict, ...] = ()
+    keep: tuple[str, ...] = ()  # the observation keys the check reads (default: all but timings)
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class Question:
     objects: tuple[str, ...]  # the graded names it exercises
     probes: Mapping[ProbeKey, Probe]
     cases: tuple[Case, ...]
+    public: tuple[PublicCheck, ...] = ()  # the notebook's self-checks (no hidden input among them)
 
     @property
     def points(self) -> float:
@@ -85,6 +106,30 @@ class CaseResult:
         return self.points >= self.max_points
 
 
+ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question"}  # Verdict.detail["cause"] said once
+
+
+def one_cause(case: CaseResult) -> tuple | None:
+    """What a failed case shares with its neighbours when one cause stopped them all (an
+    object not implemented or not defined, a model never compiled, a question not graded)."""
+    cause = case.detail.get("cause")
+    if case.passed or cause not in ONE_CAUSE:
+        return None
+    return cause, case.detail.get("object"), case.message
+
+
+def by_cause(cases: list[CaseResult]) -> list[list[CaseResult]]:
+    """Consecutive cases that failed for the same cause, together; every other case alone."""
+    groups: list[list[CaseResult]] = []
+    for case in cases:
+        cause = one_cause(case)
+        if cause is not None and groups and one_cause(groups[-1][0]) == cause:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    return groups
+
+
 def judge_question(question: Question, observed: Observations | None,
                    expected: Observations, reason: str | None = None) -> list[CaseResult]:
     """Score every case; ``observed`` is None when the probes could not run (``reason`` says why).
@@ -95,7 +140,7 @@ def judge_question(question: Question, observed: Observations | None,
     results = []
     for case in question.cases:
         if observed is None:
-            verdict = Verdict(False, reason or "채점 코드를 실행하지 못했습니다.")
+            verdict = Verdict(False, reason or "채점 코드를 실행하지 못했습니다.", {"cause": "question"})
         else:
             verdict = case.judge(observed, expected)
         results.append(CaseResult(question.id, case.name, case.points if verdict.passed else 0.0,

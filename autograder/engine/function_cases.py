@@ -1,20 +1,30 @@
 """Ready-made cases for a function graded on inputs: values, shape/dtype, no mutation, the
 course's asserts and the naive rule. The points of each are given where the question is
-written (``points={"values": 2, "shape": 1, ...}``); a kind left out is not a case."""
+written (``points={"values": 2, "shape": 1, ...}``); a kind left out is not a case.
+
+The same call gives the function's public self-check (``public=[...]``): the same kinds of
+check, on inputs of its own, run in the student's kernel by ``kernel_side.selfcheck``.
+
+One mistake, one deduction: each kind checks one property. A call that does not return
+(the stub's ``NotImplementedError``, a missing name) is one cause for all the function's cases
+(``Verdict.detail["cause"]``, one line in the feedback). The asserts and naive-rule cases only
+count once the values are right (``Case.requires``), and say so.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple, Sequence
 
-import numpy as np
-
-from ..kernel_side import runtime
-from . import naive_rule, show
-from .cases import Case, Probe, ProbeKey, Verdict
+from ..kernel_side import compare, naive_rule, runtime, show
+from .cases import Case, Probe, ProbeKey, PublicCheck, Verdict
 
 STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
 CASE_KINDS = ("values", "shape", "unchanged", "asserts", "naive")
+NEEDS_VALUES = "값이 맞아야"  # Case.requires of the asserts and naive-rule cases
+
+result_array = compare.result_array  # re-exported for the questions
+close = compare.close
 
 
 @dataclass(frozen=True)
@@ -23,51 +33,49 @@ class Call:
 
     args: tuple
     kwargs: tuple = ()  # (name, value) pairs
+    names: tuple = ()  # the parameters' names, for messages (default x, y, z, w)
 
     def spec(self, name: str, **extra) -> dict:
         return {"op": "call", "object": name, "args": [runtime.encode(a) for a in self.args],
                 "kwargs": {k: runtime.encode(v) for k, v in self.kwargs}, **extra}
 
     def shown(self) -> list[str]:
-        names = ["x", "y", "z", "w"]
-        parts = [f"{names[i] if i < len(names) else f'arg{i}'}: {show.value(a)}"
-                 for i, a in enumerate(self.args)]
-        return parts + [f"{k}={v!r}" for k, v in self.kwargs]
+        return show.arguments(self.args, self.kwargs, self.names)
 
 
-def call_probes(name: str, calls: Sequence[Call], kind: str = "value", reference: bool = True
-                ) -> dict[ProbeKey, Probe]:
-    """One ``call`` probe per call, keyed ``ProbeKey(name, kind, i)``."""
-    return {ProbeKey(name, kind, i): Probe(call.spec(name), reference) for i, call in enumerate(calls)}
+class FunctionCases(NamedTuple):
+    probes: dict
+    cases: tuple
+    public: PublicCheck | None
 
 
-def result_array(observation: dict):
-    """The returned value as an array, or None with a reason."""
-    if not observation.get("ok") or "error" in observation:
-        return None, show.error(observation)
-    payload = observation["result"]
-    if payload["t"] in ("list", "tuple", "none", "bool"):
-        return None, f"어레이나 숫자가 아닌 값을 반환했습니다: {show.value(payload)}"
-    return np.asarray(runtime.decode(payload)), None
+def call_probes(name: str, calls: Sequence[Call], kind: str = "value", reference: bool = True,
+                stand_ins: Sequence[str] = ()) -> dict[ProbeKey, Probe]:
+    """One ``call`` probe per call, keyed ``ProbeKey(name, kind, i)``. ``stand_ins``: helpers
+    the function may call (``naive_vector_dot``), replaced during the call by the assignment's
+    known-good ones, so a bug in a helper costs the helper's cases only."""
+    extra = {"stand_ins": list(stand_ins)} if stand_ins else {}
+    return {ProbeKey(name, kind, i): Probe(call.spec(name, **extra), reference) for i, call in enumerate(calls)}
 
 
-def close(got: np.ndarray, expected: np.ndarray) -> bool:
-    if got.shape != expected.shape:
-        return False
-    if not np.issubdtype(got.dtype, np.number) and got.dtype != np.bool_:
-        return False
-    if np.issubdtype(expected.dtype, np.integer) and np.issubdtype(got.dtype, np.integer):
-        return bool(np.array_equal(got, expected))
-    # float32 sums of many terms may cancel: allow an error relative to the largest value,
-    # not only to each value (a loop accumulating in float32 is as right as one in float64).
-    tolerance = 1e-3 if np.float32 in (got.dtype, expected.dtype) else 1e-6
-    want = expected.astype(np.float64)
-    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-    return bool(np.allclose(got.astype(np.float64), want, rtol=tolerance, atol=tolerance * scale))
+def not_running(name: str, observations) -> Verdict | None:
+    """The verdict when the function could not run on any of the ``observations`` (one, or a
+    list): not implemented or not defined. One cause, shown once for all the function's cases;
+    a function that raises ``NotImplementedError`` on some inputs only is judged call by call."""
+    observations = [observations] if isinstance(observations, dict) else list(observations)
+    causes = {show.cause(observation) for observation in observations}
+    if len(causes) != 1 or None in causes:
+        return None
+    cause = causes.pop()
+    text = show.NOT_IMPLEMENTED if cause == "not_implemented" else show.NOT_DEFINED
+    return Verdict(False, f"{name}: {text}", {"cause": cause, "object": name})
 
 
 def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], observed, expected) -> Verdict:
     """Every call returns the answer key's value (shape first, then values)."""
+    stopped = not_running(name, [observed[key] for key in keys])
+    if stopped:
+        return stopped
     for call, key in zip(calls, keys):
         want, _ = result_array(expected[key])
         got, problem = result_array(observed[key])
@@ -85,20 +93,32 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
 
 def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float],
                    bad_calls: Sequence[Call] = (), keep_dtype: bool = False, naive: Call | None = None,
-                   naive_work: int = 0) -> tuple[dict[ProbeKey, Probe], tuple[Case, ...]]:
-    """Probes and cases for one graded function. ``calls`` are ordered small to large, so the
-    first failure shown is the smallest input. ``points`` gives each case kind its points
-    (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive``."""
+                   naive_work: int = 0, stand_ins: Sequence[str] = (), public: Sequence[Call] = (),
+                   public_bad: Sequence[Call] = (), public_naive: tuple[Call, int] | None = None,
+                   public_dtype: str | None = None) -> FunctionCases:
+    """Probes, cases and the public self-check of one graded function. ``calls`` are ordered
+    small to large, so the first failure shown is the smallest input. ``points`` gives each case
+    kind its points (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive``.
+
+    ``public`` (at least two calls, none of them a hidden input) makes the self-check; it checks
+    what the cases check: values, shape, the dtype (the input's with ``keep_dtype``, or
+    ``public_dtype="reference"``: the answer key's), the input left unchanged, the asserts on
+    ``public_bad`` and the naive rule on ``public_naive`` (a call and its work)."""
     unknown = set(points) - set(CASE_KINDS)
     if unknown or ("asserts" in points) != bool(bad_calls) or ("naive" in points) != (naive is not None):
         raise ValueError(f"{name}: points {sorted(points)} do not match the calls given")
-    probes = call_probes(name, calls)
+    if public and (("asserts" in points) != bool(public_bad) or ("naive" in points) != (public_naive is not None)):
+        raise ValueError(f"{name}: the self-check must check what the cases check (public_bad, public_naive)")
+    probes = call_probes(name, calls, stand_ins=stand_ins)
     keys = tuple(probes)
 
     def values(observed, expected):
         return values_verdict(name, calls, keys, observed, expected)
 
     def shape_and_dtype(observed, expected):
+        stopped = not_running(name, [observed[key] for key in keys])
+        if stopped:
+            return stopped
         for call, key in zip(calls, keys):
             want, _ = result_array(expected[key])
             got, problem = result_array(observed[key])
@@ -114,6 +134,9 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         return Verdict(True)
 
     def unchanged(observed, expected):
+        stopped = not_running(name, [observed[key] for key in keys])
+        if stopped:
+            return stopped
         for call, key in zip(calls, keys):
             observation = observed[key]
             if not observation.get("ok") or "error" in observation:
@@ -124,10 +147,20 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                     f"{name}이(가) 입력을 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."))
         return Verdict(True)
 
+    def needs_values(observed, expected):
+        """The verdict when the values are not right yet (then this case does not count)."""
+        verdict = values(observed, expected)
+        if verdict.passed:
+            return None
+        if verdict.detail.get("cause"):
+            return verdict
+        return Verdict(False, f"값이 맞아야 인정되는 항목입니다. 먼저 '{name}: 값' 항목을 통과하세요.",
+                       {"cause": "needs_values", "object": name})
+
     cases = {
         "values": Case(f"{name}: 값", points.get("values", 0), keys, values),
-        "shape": Case(f"{name}: 결과 모양{'과 dtype' if keep_dtype else ''}", points.get("shape", 0), keys,
-                      shape_and_dtype),
+        "shape": Case(f"{name}: 결과 모양{'과 dtype(입력과 같게)' if keep_dtype else ''}", points.get("shape", 0),
+                      keys, shape_and_dtype),
         "unchanged": Case(f"{name}: 입력을 바꾸지 않음", points.get("unchanged", 0), keys, unchanged),
     }
 
@@ -137,8 +170,9 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         bad_keys = tuple(bad)
 
         def asserts(observed, expected):
-            if not values(observed, expected).passed:
-                return Verdict(False, "먼저 올바른 입력에서 정확한 값을 계산해야 합니다.")
+            first = needs_values(observed, expected)
+            if first:
+                return first
             for call, key in zip(bad_calls, bad_keys):
                 observation = observed[key]
                 error = (observation.get("error") or {}).get("type")
@@ -152,15 +186,17 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                     f"{name}: 랭크나 모양이 맞지 않는 입력은 거부해야 합니다."))
             return Verdict(True)
 
-        cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts)
+        cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts,
+                                requires=NEEDS_VALUES)
 
     if naive is not None:
         naive_key = ProbeKey(name, "naive")
         probes[naive_key] = Probe(naive.spec(name, trace=True), reference=False)
 
         def loops(observed, expected):
-            if not values(observed, expected).passed:
-                return Verdict(False, "먼저 정확한 값을 계산해야 합니다.")
+            first = needs_values(observed, expected)
+            if first:
+                return first
             observation = observed[naive_key]
             if not observation.get("ok") or "error" in observation:
                 return Verdict(False, show.error(observation))
@@ -168,14 +204,40 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
             events = int(observation.get("events", 0))
             if found:
                 return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
-                                      f"벡터화된 연산이 보입니다: {', '.join(found)}")
+                                      f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
             if events < naive_work:
                 return Verdict(False, (
-                    f"{name}은(는) 원소마다 파이썬 반복문으로 계산해야 합니다. "
-                    f"입력 {', '.join(show.value(a, 60).split(':')[0] for a in naive.args)}에서 "
-                    f"적어도 {naive_work}번의 반복이 필요한데 파이썬 코드는 {events}줄만 실행되었습니다 "
-                    "(넘파이/텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+                    f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. "
+                    f"입력 {', '.join(show.shape_of(a) for a in naive.args)}에서 "
+                    f"적어도 {naive_work}줄이 실행되어야 하는데 파이썬 코드는 {events}줄만 실행되었습니다 "
+                    "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
             return Verdict(True)
 
-        cases["naive"] = Case(f"{name}: 반복문으로 구현 (naive 규칙)", points["naive"], keys + (naive_key,), loops)
-    return probes, tuple(cases[kind] for kind in CASE_KINDS if kind in points)
+        cases["naive"] = Case(f"{name}: 반복문 규칙", points["naive"], keys + (naive_key,), loops,
+                              requires=NEEDS_VALUES)
+    check = public_check(name, public, shape="shape" in points, dtype=public_dtype or ("input" if keep_dtype else None),
+                         unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive,
+                         helpers=stand_ins) if public else None
+    made = tuple(replace(cases[kind], kind=kind) for kind in CASE_KINDS if kind in points)
+    return FunctionCases(probes, made, check)
+
+
+def public_check(name: str, calls: Sequence[Call], *, shape: bool = True, dtype: str | None = None,
+                 unchanged: bool = False, bad_calls: Sequence[Call] = (),
+                 naive: tuple[Call, int] | None = None, helpers: Sequence[str] = ()) -> PublicCheck:
+    """The self-check of a function on public inputs (``kernel_side.selfcheck.function_check``):
+    values (and shape), the dtype ("input": the input's, "reference": the answer key's), the
+    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work).
+    ``helpers``: graded functions it may call; a failure names them when it does."""
+    if len(calls) < 2:
+        raise ValueError(f"{name}: a self-check needs at least two inputs")
+    spec = {"object": name, "calls": [_call_json(c) for c in calls], "shape": shape, "dtype": dtype,
+            "unchanged": unchanged, "bad_calls": [_call_json(c) for c in bad_calls], "helpers": list(helpers)}
+    if naive is not None:
+        spec["naive"] = {**_call_json(naive[0]), "work": naive[1]}
+    return PublicCheck(name, "function", spec, tuple(c.spec(name) for c in calls))
+
+
+def _call_json(call: Call) -> dict:
+    return {"args": [runtime.encode(a) for a in call.args], "kwargs": {k: runtime.encode(v) for k, v in call.kwargs}}
+

@@ -22,6 +22,7 @@ from .cases import CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 
 GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
+CELL_ERROR_SEPARATOR = " — "  # between a cell's label and its error (a label may hold ": ")
 NO_SANDBOX = "샌드박스 없이 채점함"  # every row graded without engine.sandbox says so
 
 
@@ -65,7 +66,7 @@ def probe_table(assignment) -> dict:
     """The probe functions of an assignment: the generic ones and its own modules'."""
     table = dict(runtime.GENERIC_PROBES)
     for name in assignment.probe_modules:
-        table.update(importlib.import_module(name).PROBES)
+        table.update(getattr(importlib.import_module(name), "PROBES", {}))
     return table
 
 
@@ -123,7 +124,7 @@ def kit_violation(question: Question, notebook: submission.Submission, origins: 
         for cell in notebook.defined_in.get(name, []):
             if cell in notebook.kit_imports:
                 modules = ", ".join(notebook.kit_imports[cell])
-                return f"{name}을(를) 정의한 코드 셀 {cell + 1}이 채점 도구 모듈({modules})을 불러옵니다."
+                return f"{name}을(를) 정의한 {notebook.label(cell)}이 채점 도구 모듈({modules})을 불러옵니다."
     return None
 
 
@@ -172,13 +173,13 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
             observed, reasons = {}, {}  # question -> its observations, or why it has none
             with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
                 for outcome in session.run_cells():
-                    label = f"코드 셀 {outcome.index + 1}"
+                    label = notebook.label(outcome.index)
                     if outcome.status in ("timeout", "died", "stuck", "skipped"):
                         status.append(f"{label}: {outcome.error}")
                     elif outcome.status == "error":
                         if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
                             status.append(f"{label}: 문법 오류")
-                        cell_errors.append(f"{label}: {outcome.error}")
+                        cell_errors.append(f"{label}{CELL_ERROR_SEPARATOR}{outcome.error}")
                 origins = _origins(session, questions)
                 for question in questions:
                     kit = kit_violation(question, notebook, origins, roots)

@@ -95,7 +95,7 @@ def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[st
 
 def probe_source(probe_modules: tuple[str, ...], specs: list[dict], out_path: Path) -> str:
     body = (f"modules['autograder.kernel_side.runtime'].main(namespace, __import__('json').loads("
-            f"{json.dumps(specs)!r}), {str(out_path)!r}, [modules[name].PROBES for name in {tuple(probe_modules)!r}])")
+            f"{json.dumps(specs)!r}), {str(out_path)!r}, [getattr(modules[name], 'PROBES', {{}}) for name in {tuple(probe_modules)!r}])")
     return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules), body)
 
 

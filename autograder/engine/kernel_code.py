@@ -80,3 +80,30 @@ def cell(names: tuple[str, ...], body: str) -> str:
 _autograder_kernel_cell(globals())
 del _autograder_kernel_cell
 '''
+
+
+def persistent(names: tuple[str, ...], prefix: str) -> str:
+    """Source of a function ``_autograder_modules()`` that registers ``names`` for good, each
+    under ``prefix + name`` (their relative imports resolve within the prefix), and returns
+    them by their own names. For code that must stay loaded, like the notebook's self-checks;
+    the prefix keeps them from shadowing the real kit where it is installed."""
+    modules = [(name, *module_source(name)) for name in dict.fromkeys(names)]
+    return f'''def _autograder_modules():
+    import sys, types
+    loaded = {{}}
+    for name, filename, source in {modules!r}:
+        full = {prefix!r} + name
+        parts = full.split(".")
+        for depth in range(1, len(parts)):
+            package = ".".join(parts[:depth])
+            if package not in sys.modules:
+                sys.modules[package] = types.ModuleType(package)
+                sys.modules[package].__path__ = []
+                sys.modules[package].__package__ = package
+        module = types.ModuleType(full)
+        module.__file__, module.__package__ = filename, ".".join(parts[:-1])
+        sys.modules[full] = module
+        exec(compile(source, filename, "exec"), module.__dict__)
+        loaded[name] = module
+    return loaded
+'''

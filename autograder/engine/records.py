@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Sequence
 
 from . import files
-from .cases import Question
-from .grade import SubmissionResult
+from .cases import Question, by_cause, one_cause
+from .grade import CELL_ERROR_SEPARATOR, SubmissionResult
 
 RECORD = "result.json"
 MANIFEST = "assignment.json"
@@ -40,6 +40,10 @@ def gradescope_results(result: SubmissionResult) -> dict:
 
 
 def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], title: str) -> str:
+    """The student's feedback (Korean). Per question, each case with its points; cases that
+    failed for one cause (an object not implemented or not defined, a model never compiled,
+    a question that could not be graded) are one line; a case that counts only once something
+    else holds says so."""
     lines = [f"# {title} 채점 결과: {result.submission}", "",
              f"**총점: {_num(result.total)} / {_num(result.possible())}**", ""]
     if result.status != "ok":
@@ -50,18 +54,50 @@ def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], t
                      f"{_num(result.score(question.id))} / {_num(result.possible(question.id))} |")
     lines.append("")
     for question in questions:
-        cases = [c for c in result.cases if c.question == question.id]
+        requires = {case.name: case.requires for case in question.cases}
         lines += [f"## {question.id}: {question.title}", ""]
-        for case in cases:
-            mark = "✅" if case.passed else "❌"
-            lines.append(f"- {mark} {case.name} ({_num(case.points)}/{_num(case.max_points)})")
-            if case.message and (not case.passed or "\n" in case.message):
-                lines += ["", "  ```text"] + [f"  {line}" for line in case.message.splitlines()] + ["  ```"]
+        for group in by_cause([c for c in result.cases if c.question == question.id]):
+            lines += _group_lines(group, requires)
         lines.append("")
     if result.cell_errors:
-        lines += ["## 실행 중 오류가 난 코드 셀", ""] + [f"- {error}" for error in result.cell_errors[:30]]
-        lines.append("")
+        lines += ["## 실행 중 오류가 난 셀", ""] + _cell_error_lines(result.cell_errors) + [""]
     return "\n".join(lines)
+
+
+def _cell_error_lines(errors: Sequence[str]) -> list[str]:
+    """One line for the cells stopped by a stub, one for those stopped by a missing name (often
+    a consequence of the first), then each other error."""
+    stubs, names, others = [], [], []
+    for error in errors:
+        label, _, what = error.partition(CELL_ERROR_SEPARATOR)
+        if what.startswith("NotImplementedError"):
+            stubs.append(label)
+        elif what.startswith("NameError"):
+            names.append(label)
+        else:
+            others.append(error)
+    lines = []
+    if stubs:
+        lines.append(f"- 아직 구현하지 않은 함수를 불러서 멈춘 셀 {len(stubs)}개: " + ", ".join(stubs))
+    if names:
+        lines.append(f"- 정의되지 않은 이름 때문에 멈춘 셀 {len(names)}개(앞 셀의 오류 때문일 수 있습니다): "
+                     + ", ".join(names))
+    return lines + [f"- {error}" for error in others[:30]]
+
+
+def _group_lines(group: list, requires: dict) -> list[str]:
+    if one_cause(group[0]) is not None:  # one cause: one line, and the cases it cost
+        prefix = f"{group[0].detail.get('object')}: "
+        cost = ", ".join(f"{case.name.removeprefix(prefix)} {_num(case.max_points)}" for case in group)
+        total = sum(case.max_points for case in group)
+        return [f"- ❌ {group[0].message} (0/{_num(total)}점: {cost})"]
+    case = group[0]
+    mark = "✅" if case.passed else "❌"
+    needs = f" ({requires[case.name]} 인정)" if requires.get(case.name) else ""
+    lines = [f"- {mark} {case.name} ({_num(case.points)}/{_num(case.max_points)}){needs}"]
+    if case.message and (not case.passed or "\n" in case.message):
+        lines += ["", "  ```text"] + [f"  {line}" for line in case.message.splitlines()] + ["  ```"]
+    return lines
 
 
 def _num(value: float) -> str:

@@ -30,6 +30,17 @@ class Submission:
     cells: list[str]  # code cells, prepared for execution
     kit_imports: dict[int, list[str]] = field(default_factory=dict)  # cell -> kit modules named
     defined_in: dict[str, list[int]] = field(default_factory=dict)  # name -> cells defining it
+    positions: list[int] = field(default_factory=list)  # per code cell: its place among all cells (from 1)
+    first_lines: list[str] = field(default_factory=list)  # per code cell: its def/class line, or first line
+
+    def label(self, index: int) -> str:
+        """A code cell as the student finds it: its place among all cells (markdown included,
+        as Jupyter and Colab list them) and the line it starts with, e.g.
+        ``위에서 57번째 셀 (def naive_transpose(x):)``."""
+        if not 0 <= index < len(self.positions):
+            return f"코드 셀 {index + 1}"
+        line = self.first_lines[index]
+        return f"위에서 {self.positions[index]}번째 셀" + (f" ({line})" if line else "")
 
 
 def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -> Submission:
@@ -45,17 +56,19 @@ def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -
         raise UnreadableSubmission(f"노트북(JSON) 형식이 아닙니다: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise UnreadableSubmission("노트북에 cells 목록이 없습니다.")
-    sources = []
-    for cell in document["cells"]:
+    sources, positions = [], []
+    for position, cell in enumerate(document["cells"], start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(part for part in source if isinstance(part, str))
             if isinstance(source, str) and source.strip():
                 sources.append(source)
+                positions.append(position)
     if not sources:
         raise UnreadableSubmission("코드 셀이 하나도 없습니다.")
-    submission = Submission(path, [prepare(source) for source in sources])
+    submission = Submission(path, [prepare(source) for source in sources], positions=positions,
+                            first_lines=[first_line(source) for source in sources])
     for index, source in enumerate(sources):
         tree = _parse(source)
         if tree is None:
@@ -66,6 +79,15 @@ def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -
         for name in defined_names(tree):
             submission.defined_in.setdefault(name, []).append(index)
     return submission
+
+
+def first_line(source: str, limit: int = 60) -> str:
+    """The line a student knows a cell by: its first ``def``/``class`` line, else its first line
+    that is not a comment."""
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    chosen = next((line for line in lines if line.startswith(("def ", "class ", "async def "))), None) \
+        or next((line for line in lines if not line.startswith("#")), lines[0] if lines else "")
+    return chosen if len(chosen) <= limit else chosen[: limit - 1] + "…"
 
 
 def _parse(source: str) -> ast.Module | None:

@@ -19,16 +19,24 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from ..engine.cases import by_cause, one_cause
+
 GRADE_PREFIX = "test_"  # a hidden test cell's grade_id is test_<question id>
 
 
 def report(cases, status: list[str]) -> str:
-    """The Korean lines a student reads under a question's test cell."""
+    """The Korean lines a student reads under a question's test cell: one line for the cases
+    one cause stopped (a stub, a missing object), each other case with its message."""
     lines = []
-    for case in cases:
-        lines.append(f"[{'통과' if case.passed else '실패'}] {case.name} ({case.points:g}/{case.max_points:g})")
-        if case.message and (not case.passed or "\n" in case.message):
-            lines.append("    " + case.message.replace("\n", "\n    "))
+    for group in by_cause(cases):
+        if one_cause(group[0]) is not None:
+            total = sum(case.max_points for case in group)
+            lines.append(f"[실패] {group[0].message} (0/{total:g}: {', '.join(case.name for case in group)})")
+            continue
+        for case in group:
+            lines.append(f"[{'통과' if case.passed else '실패'}] {case.name} ({case.points:g}/{case.max_points:g})")
+            if case.message and (not case.passed or "\n" in case.message):
+                lines.append("    " + case.message.replace("\n", "\n    "))
     lines += [f"채점 중 발견된 문제: {part}" for part in status]
     return "\n".join(lines) + "\n"
 

@@ -80,7 +80,7 @@ def encode(value, depth=0):
         return {"t": "npscalar", **encode_array(np.asarray(value))}
     if kind in (list, tuple):
         if len(value) > 64:
-            raise Unsupported("원소가 너무 많은 리스트")
+            raise Unsupported("항목이 너무 많은 리스트")
         return {"t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
     tensor_kind = tensor_kind_of(value)
     if tensor_kind:
@@ -227,9 +227,12 @@ def origin(obj):
 # ----------------------------------------------------------------------------- helpers for probes
 
 
+MISSING = "이(가) 정의되지 않았습니다"  # how a missing graded object is reported (show.cause)
+
+
 def lookup(namespace, name):
     if name not in namespace:
-        raise NameError(f"{name}이(가) 정의되지 않았습니다")
+        raise NameError(f"{name}{MISSING}")
     return namespace[name]
 
 
@@ -259,18 +262,21 @@ def globals_of(func, namespace):
 # ----------------------------------------------------------------------------- generic probes
 
 
+STAND_IN = "stand_in:"  # a probe table's known-good helpers: "stand_in:<name>" -> function
 _OVERRAN = weakref.WeakSet()  # graded functions that overran their limit once: not called again
 
 
-def probe_call(namespace, spec):
+def probe_call(namespace, spec, probes=None):
     """Call one object on given arguments; record result, error, mutation and loop count.
 
-    A function that overran its time limit once is not called again: it would most likely
-    hang again, and each call would spend its whole limit (the checks' overall time under
-    otter is shared by every question)."""
+    ``spec["stand_ins"]`` names helpers the object may call that are replaced, during the call,
+    by the known-good ones of the probe table (``"stand_in:<name>"``). A function that overran
+    its time limit once is not called again: it would most likely hang again, and each call
+    would spend its whole limit."""
     func = lookup(namespace, spec["object"])
     args = [decode(a) for a in spec["args"]]
     kwargs = {k: decode(v) for k, v in spec.get("kwargs", {}).items()}
+    stand_ins = {name: (probes or {})[STAND_IN + name] for name in spec.get("stand_ins", ())}
     snapshot = [encode(a) for a in args]
     observation = {"object": spec["object"]}
     counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
@@ -278,7 +284,8 @@ def probe_call(namespace, spec):
     try:
         if func in _OVERRAN:
             raise ProbeTimeout("앞선 호출이 시간 제한을 넘겨 다시 호출하지 않았습니다")
-        with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), counter:
+        with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), \
+                swapped(globals_of(func, namespace), stand_ins), counter:
             result = func(*args, **kwargs)
         observation["result"] = encode(result)
     except ProbeTimeout as error:
@@ -311,7 +318,7 @@ def run_probe(spec, namespace, probes=GENERIC_PROBES):
     """One probe; never raises for a fault of the probed code."""
     try:
         if spec["op"] == "call":  # has its own, per-call limit
-            return {"ok": True, **probe_call(namespace, spec)}
+            return {"ok": True, **probe_call(namespace, spec, probes)}
         with time_limit(spec.get("limit", PROBE_SECONDS)), quiet():
             return {"ok": True, **probes[spec["op"]](namespace, spec)}
     except ProbeTimeout as error:

@@ -7,18 +7,37 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from ..engine.grade import expected_observations
-from . import gradescope, nbgrader_course, notebooks, selfcheck
+from . import gradescope, nbgrader_course, notebooks, points, selfcheck
 
 
 def student_and_solution(assignment) -> tuple[NotebookNode, NotebookNode]:
-    """The two notebooks, with the setup cell holding the public self-checks."""
-    setup = selfcheck.setup_source(assignment, expected_observations(assignment))
+    """The two notebooks, with the setup cell holding the public self-checks, the points cell its
+    table, and (in the student's) each stub cell the cases and points it is graded on."""
+    setup = selfcheck.setup_source(assignment)
     source = notebooks.load_source(assignment.notebook)
     answer_key = assignment_answer_key_file(assignment)
-    student = notebooks.student_notebook(source, setup, assignment.id)
-    solution = notebooks.student_notebook(notebooks.solution_notebook(source, answer_key), setup, assignment.id)
+    table = points.table(assignment)
+    student = notebooks.student_notebook(source, setup, assignment.id, table, stub_headers(assignment, source))
+    solution = notebooks.student_notebook(notebooks.solution_notebook(source, answer_key), setup, assignment.id, table)
     return student, solution
+
+
+def stub_headers(assignment, source: NotebookNode) -> dict[str, str]:
+    """Each stub cell's header (by cell id): the cases of the objects it defines."""
+    owner = {name: question for question in assignment.questions for name in question.objects}
+    stubs = notebooks.cells_with_role(source, "stub")
+    last = {}
+    for cell in stubs:
+        for name in notebooks.stub_objects(cell):
+            if name in owner:
+                last[owner[name].id] = cell.get("id")
+    headers = {}
+    for cell in stubs:
+        names = [name for name in notebooks.stub_objects(cell) if name in owner]
+        if names:
+            question = owner[names[0]]
+            headers[cell.get("id")] = points.stub_header(question, names, last.get(question.id) == cell.get("id"))
+    return headers
 
 
 def assignment_answer_key_file(assignment) -> Path:

@@ -34,10 +34,10 @@ def setup_extra(assignment) -> str:
     """What the setup cell does on a hub, where students run the notebook: quiet TensorFlow,
     modules imported up front, datasets served from the files the hub names."""
     lines = ["", "# --- JupyterHub(nbgrader)용 설정 ---",
-             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # 텐서플로우의 안내 로그를 줄입니다.']
-    lines += [f"import {module}  # 여기서 미리 불러옵니다(시작 안내 메시지가 이 셀에 나옵니다)." for module in assignment.preload]
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # 텐서플로우의 안내 로그를 줄인다.']
+    lines += [f"import {module}  # 여기서 미리 불러온다(시작 안내 메시지가 이 셀에 나온다)." for module in assignment.preload]
     for dataset in assignment.datasets:
-        lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽습니다.")
+        lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽는다.")
         lines.append(dataset.kernel_patch(None).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
@@ -99,8 +99,8 @@ def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, point
 
 
 def _test_source(question_id: str, points: float) -> str:
-    return (f"# 채점 셀: {question_id} ({points:g}점). 제출하면 채점 도구가 이 셀에 점수와 설명을 씁니다. "
-            "수정하지 마세요.")
+    return (f"# 채점 셀: {question_id} ({points:g}점). 제출하면 채점 도구가 이 셀에 점수와 설명을 쓴다. "
+            "고치지 않는다.")
 
 
 def hidden_test_cell(assignment, question_id: str, points: float) -> NotebookNode:

@@ -3,7 +3,9 @@
 The source notebook (``assignments/<id>/<id>.ipynb``) marks its cells with
 ``metadata["autograder"]["role"]``:
 
-- ``setup``: the first code cell; the build fills it (e.g. ``grader = otter.Notebook()``);
+- ``setup``: the first code cell; the build fills it (e.g. ``grader = otter.Notebook()``) and
+  folds it away (Jupyter's ``source_hidden``, Colab's form view);
+- ``points``: a markdown cell the build fills with the table of questions and points;
 - ``stub``: a graded object the student fills in; ``objects`` lists the top-level names the
   cell defines, in order;
 - ``check``: a self-check ``grader.check("<question>")``; ``question`` names it;
@@ -27,7 +29,7 @@ from nbformat import NotebookNode
 from ..engine.submission import bound_names
 
 META_KEY = "autograder"
-ROLES = ("setup", "stub", "check", "training", "export")
+ROLES = ("setup", "points", "stub", "check", "training", "export")
 
 
 class NotebookBuildError(ValueError):
@@ -182,13 +184,26 @@ def solution_notebook(nb: NotebookNode, module_path: str | os.PathLike) -> Noteb
     return solved
 
 
-def student_notebook(nb: NotebookNode, setup_source: str, assignment_id: str) -> NotebookNode:
-    """A copy of ``nb`` with the setup cell's source replaced by ``setup_source``."""
+def student_notebook(nb: NotebookNode, setup_source: str, assignment_id: str, points_table: str | None = None,
+                     stub_headers: dict[str, str] | None = None) -> NotebookNode:
+    """A copy of ``nb`` with the setup cell's source replaced by ``setup_source`` (and folded
+    away), the ``points`` cell holding ``points_table``, and each stub cell beginning with its
+    header from ``stub_headers`` (by cell id)."""
     setups = cells_with_role(nb, "setup")
     if len(setups) != 1:
         raise NotebookBuildError(f"expected exactly one setup cell, found {len(setups)}")
     student = copy.deepcopy(nb)
-    cells_with_role(student, "setup")[0].source = setup_source
+    setup = cells_with_role(student, "setup")[0]
+    setup.source = setup_source
+    setup.metadata["jupyter"] = {"source_hidden": True}  # Jupyter: code folded away
+    setup.metadata["cellView"] = "form"  # Colab: only the #@title line shows
+    if points_table is not None:
+        for cell in cells_with_role(student, "points"):
+            cell.source = points_table
+    for cell in cells_with_role(student, "stub"):
+        header = (stub_headers or {}).get(cell.get("id"))
+        if header:
+            cell.source = header + cell.source
     # otter's assignment name: the Gradescope zip refuses a notebook of another assignment
     student.metadata.setdefault("otter", {})["assignment_name"] = assignment_id
     return student

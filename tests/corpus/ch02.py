@@ -174,7 +174,7 @@ def naive_vector_dot(x, y):
     for i in range(x.shape[0] - 1):
         z += x[i] * y[i]
     return z
-"""}, expect={"q5_dot": 10}),  # vector_dot and matrix_dot (which calls it) each lose 4 of 6
+"""}, expect={"q5_dot": 14}),  # vector_dot only: matrix_dot, which calls it, is checked with a good one
     Variant("broadcast-wrong-axis", "wrong", replace={"naive_add_matrix_and_vector": """
 def naive_add_matrix_and_vector(x, y):
     assert len(x.shape) == 2
@@ -193,7 +193,7 @@ def crop_center(images):
     Variant("get-batch-ignores-batch-size", "wrong", replace={"get_batch": """
 def get_batch(images, n, batch_size=128):
     return images[128 * n:128 * (n + 1)]
-"""}, expect={"q2_tensor_slicing": 4}),
+"""}, expect={"q2_tensor_slicing": 5}),  # the default-size case still passes
     Variant("preprocess-forgets-scaling", "wrong", replace={"preprocess_images": """
 def preprocess_images(images):
     return images.reshape((len(images), 28 * 28)).astype("float32")
@@ -207,7 +207,7 @@ def build_model():
     Variant("model-not-compiled", "wrong", replace={"build_model": """
 def build_model():
     return keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
-"""}, expect={"q1_keras_mnist": 9}),
+"""}, expect={"q1_keras_mnist": 9}),  # optimizer, loss, metric: one message
     Variant("grad-of-wrong-function", "wrong", replace={"grad_quadratic": """
 def grad_quadratic(x0):
     x = tf.Variable(float(x0))
@@ -222,12 +222,12 @@ def grad_dense(x, W, b):
     with tf.GradientTape() as tape:
         y = tf.matmul(x, W) + b
     return tape.gradient(y, W)
-"""}, expect={"q7_gradient_tape": 5}),
+"""}, expect={"q7_gradient_tape": 7}),  # dW right, db missing
     Variant("update-weights-global-model", "wrong", replace={"update_weights": UPDATE_WEIGHTS_CELL.format("""
 def update_weights(gradients, weights):
     for g, w in zip(gradients, model.weights):
         w.assign_sub(g * learning_rate)
-""")}, expect={"q8_from_scratch": 18}),  # both update cases and the training
+""")}, expect={"q8_from_scratch": 30}),  # the "weights given, not model" case only
     Variant("fit-ignores-batch-size", "wrong", replace={"fit": """
 def fit(model, images, labels, epochs, batch_size=128):
     for epoch_counter in range(epochs):
@@ -252,7 +252,7 @@ class BatchGenerator:
         labels = self.labels[self.index : self.index + self.batch_size]
         self.index += self.batch_size
         return images, labels
-"""}, expect={"q8_from_scratch": 28}),
+"""}, expect={"q8_from_scratch": 30}),  # num_batches only: next() and the default still pass
     Variant("dense-zero-init", "wrong", replace={"NaiveDense": """
 class NaiveDense:
     def __init__(self, input_size, output_size, activation):

@@ -9,20 +9,23 @@ import numpy as np
 
 from autograder.assignment import Assignment
 from autograder.engine.cases import Case, Question
-from autograder.engine.function_cases import Call, call_probes, function_cases, values_verdict
+from autograder.engine.function_cases import Call, call_probes, function_cases, public_check, values_verdict
 
 HERE = Path(__file__).resolve().parent
 
 
 def question() -> Question:
     scale_calls = [Call((np.arange(6.0).reshape(2, 3), 2.0)), Call((np.array([[-1, 4], [2, 0]]), 3))]
-    probes, (values, unchanged) = function_cases("scale", scale_calls, points={"values": 2, "unchanged": 1})
+    scale = function_cases("scale", scale_calls, points={"values": 2, "unchanged": 1},
+                           public=[Call((np.array([[1.5, -2.0]]), -1.0)), Call((np.arange(4).reshape(4, 1), 5))])
+    probes, (values, unchanged) = dict(scale.probes), scale.cases
     total_calls = [Call((np.arange(5),)), Call((np.array([1.5, -2.0, 4.0]),))]
     total = {key: replace(probe, cached=True) for key, probe in call_probes("slow_total", total_calls).items()}
     total_case = Case("slow_total: 값", 2, tuple(total),
                       lambda o, e: values_verdict("slow_total", total_calls, tuple(total), o, e))
+    checks = (scale.public, public_check("slow_total", [Call((np.array([3, -1]),)), Call((np.array([0.5, 0.25]),))]))
     return Question("q1_basics", "어레이 기초", ("scale", "slow_total"), {**probes, **total},
-                    (values, unchanged, total_case))
+                    (values, unchanged, total_case), checks)
 
 
 ASSIGNMENT = Assignment(

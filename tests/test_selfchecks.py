@@ -1,0 +1,431 @@
+"""The notebook's self-checks (``grader.check``), run here as the setup cell builds them: the
+reference passes every one, typical wrong answers each fail theirs with a Korean report that
+shows what was called, what was expected and what came back (shapes first), an untouched stub
+gives one clean line, and no public input is a hidden one."""
+
+from __future__ import annotations
+
+import linecache
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.engine.function_cases import public_check, Call
+from autograder.kernel_side import runtime
+from autograder.targets import notebooks, selfcheck
+from autograder.targets.build import assignment_answer_key_file
+
+# Typical wrong answers: (object's question, the object, its wrong definition, a word the report must hold).
+WRONG = [
+    ("q3_elementwise", "naive_relu", """
+def naive_relu(x):
+    assert len(x.shape) == 2
+    return x.copy()
+""", "결과 값이 다릅니다"),  # returns its input
+    ("q3_elementwise", "naive_relu", """
+def naive_relu(x):
+    assert len(x.shape) == 2
+    return np.maximum(x, 0).astype(x.dtype)
+""", "np.maximum"),  # vectorised
+    ("q3_elementwise", "naive_relu", """
+def naive_relu(x):
+    assert len(x.shape) == 2
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] = max(x[i, j], 0)
+    return x
+""", "입력 어레이를 직접 수정"),  # no copy
+    ("q3_elementwise", "naive_relu", """
+def naive_relu(x):
+    assert len(x.shape) == 2
+    z = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            z[i, j] = max(x[i, j], 0)
+    return z
+""", "dtype"),  # loses the input's dtype
+    ("q3_elementwise", "naive_add", """
+def naive_add(x, y):
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[i, j]
+    return x
+""", "assert"),  # no asserts
+    ("q3_elementwise", "naive_add", """
+def naive_add(x, y):
+    assert len(x.shape) == 2 and x.shape == y.shape
+    return x + y
+""", "반복문"),  # whole-array arithmetic
+    ("q4_broadcasting", "naive_add_matrix_and_vector", """
+def naive_add_matrix_and_vector(x, y):
+    assert len(x.shape) == 2 and len(y.shape) == 1 and x.shape[1] == y.shape[0]
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[i % len(y)]
+    return x
+""", "결과 값이 다릅니다"),  # adds along the wrong axis
+    ("q5_dot", "naive_vector_dot", """
+def naive_vector_dot(x, y):
+    assert len(x.shape) == 1 and len(y.shape) == 1 and x.shape[0] == y.shape[0]
+    z = 0.
+    for i in range(x.shape[0] - 1):
+        z += x[i] * y[i]
+    return z
+""", "결과 값이 다릅니다"),  # off by one
+    ("q5_dot", "naive_matrix_vector_dot", """
+def naive_matrix_vector_dot(x, y):
+    assert len(x.shape) == 2 and len(y.shape) == 1 and x.shape[1] == y.shape[0]
+    z = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        z[i] = (x[i] * y).sum()
+    return z
+""", ".sum"),  # whole rows
+    ("q5_dot", "naive_matrix_dot", """
+def naive_matrix_dot(x, y):
+    assert len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0]
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            if j < y.shape[1]:
+                z[i, j] = naive_vector_dot(x[i, :], y[:, j])
+    return z
+""", "결과 값이 다릅니다"),  # loops over the wrong axis
+    ("q6_transpose", "naive_transpose", """
+def naive_transpose(x):
+    assert len(x.shape) == 2
+    return x.copy()
+""", "모양"),  # returns its input
+    ("q6_transpose", "naive_transpose", """
+def naive_transpose(x):
+    assert len(x.shape) == 2
+    z = np.zeros((x.shape[1], x.shape[0]))
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            z[j, i] = x[i, j]
+    return z
+""", "dtype"),  # loses the input's dtype
+    ("q1_keras_mnist", "preprocess_images", """
+def preprocess_images(images):
+    return images.reshape((len(images), 28 * 28)).astype("float32")
+""", "결과 값이 다릅니다"),  # forgets to scale
+    ("q1_keras_mnist", "preprocess_images", """
+def preprocess_images(images):
+    return images.reshape((len(images), 28 * 28)) / 255
+""", "float32"),  # float64
+    ("q1_keras_mnist", "build_model", """
+def build_model():
+    return keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
+""", "컴파일하지 않았습니다"),  # never compiled
+    ("q1_keras_mnist", "build_model", """
+def build_model():
+    model = keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+""", "옵티마이저"),
+    ("q2_tensor_slicing", "crop_center", """
+def crop_center(images):
+    return images[:, 7:-6, 7:-6]
+""", "모양"),
+    ("q2_tensor_slicing", "get_batch", """
+def get_batch(images, n, batch_size=128):
+    return images[128 * n:128 * (n + 1)]
+""", "결과"),  # ignores batch_size
+    ("q7_gradient_tape", "grad_quadratic", """
+def grad_quadratic(x0):
+    x = tf.Variable(0.)
+    with tf.GradientTape() as tape:
+        y = x**2 + 2*x + 3
+    return tape.gradient(y, x)
+""", "결과 값이 다릅니다"),  # always at 0
+    ("q7_gradient_tape", "grad_dense", """
+def grad_dense(x, W, b):
+    W, b = tf.Variable(W), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        y = tf.matmul(x, W) + b
+    return tape.gradient(y, W)
+""", "리스트"),  # the wrong return format
+    ("q8_from_scratch", "NaiveDense", """
+class NaiveDense:
+    def __init__(self, input_size, output_size, activation):
+        self.activation = activation
+        self.W = tf.Variable(tf.zeros((input_size, output_size)))
+        self.b = tf.Variable(tf.zeros((output_size,)))
+
+    def __call__(self, inputs):
+        return self.activation(tf.matmul(inputs, self.W) + self.b)
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+""", "균등분포"),
+    ("q8_from_scratch", "NaiveSequential", """
+class NaiveSequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, inputs):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    @property
+    def weights(self):
+        return self.layers[0].weights
+""", "weights"),
+    ("q8_from_scratch", "BatchGenerator", """
+class BatchGenerator:
+    def __init__(self, images, labels, batch_size=128):
+        assert len(images) == len(labels)
+        self.index, self.images, self.labels, self.batch_size = 0, images, labels, batch_size
+        self.num_batches = len(images) // batch_size
+
+    def next(self):
+        images = self.images[self.index : self.index + self.batch_size]
+        labels = self.labels[self.index : self.index + self.batch_size]
+        self.index += self.batch_size
+        return images, labels
+""", "num_batches"),  # floor instead of ceil
+    ("q8_from_scratch", "update_weights", """
+def update_weights(gradients, weights):
+    for g, w in zip(gradients, model.weights):
+        w.assign_sub(g * learning_rate)
+""", "전역 변수 model"),  # the course text's slip
+    ("q8_from_scratch", "one_training_step", """
+def one_training_step(model, images_batch, labels_batch):
+    with tf.GradientTape() as tape:
+        predictions = model(images_batch)
+        loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(labels_batch, predictions))
+    return loss
+""", "update_weights"),  # forgets the update
+    ("q8_from_scratch", "fit", """
+def fit(model, images, labels, epochs, batch_size=128):
+    for epoch_counter in range(epochs):
+        batch_generator = BatchGenerator(images, labels)
+        for batch_counter in range(batch_generator.num_batches):
+            images_batch, labels_batch = batch_generator.next()
+            loss = one_training_step(model, images_batch, labels_batch)
+""", "batch_size"),  # the course text's slip
+]
+
+
+@pytest.fixture(scope="module")
+def setup_cell(ch02, tmp_path_factory):
+    """The setup cell's source, and the folder it runs in (it writes the test files there)."""
+    return selfcheck.setup_source(ch02), tmp_path_factory.mktemp("selfcheck")
+
+
+def run_cell(namespace: dict, source: str, filename: str) -> None:
+    """Run ``source`` as a notebook cell would (its own file name, in linecache for getsource)."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
+@pytest.fixture
+def notebook(setup_cell, monkeypatch):
+    """A fresh namespace where the setup cell ran, with the answer key's definitions."""
+    source, folder = setup_cell
+    monkeypatch.chdir(folder)
+    namespace = {"__name__": "__main__"}
+    run_cell(namespace, source, str(folder / "cell_setup.py"))
+    run_cell(namespace, "import math\nimport numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+                        "from tensorflow.keras import layers\n", str(folder / "cell_imports.py"))
+    return namespace
+
+
+def with_answer_key(namespace, folder, ch02):
+    run_cell(namespace, assignment_answer_key_file(ch02).read_text(encoding="utf-8"), str(folder / "cell_answers.py"))
+
+
+def test_the_reference_passes_every_self_check(ch02, notebook, setup_cell):
+    with_answer_key(notebook, setup_cell[1], ch02)
+    for question in ch02.questions:
+        report = notebook["grader"].check(question.id, notebook)
+        assert report.passed, report.text()
+        assert len(report.outcomes) == len(question.public) and "모두 통과했습니다" in report.text()
+
+
+@pytest.mark.parametrize("question_id, name, source, word", WRONG, ids=[f"{w[1]}-{i}" for i, w in enumerate(WRONG)])
+def test_a_typical_wrong_answer_fails_its_self_check(ch02, notebook, setup_cell, question_id, name, source, word):
+    with_answer_key(notebook, setup_cell[1], ch02)
+    run_cell(notebook, source, str(setup_cell[1] / f"cell_{name}.py"))
+    report = notebook["grader"].check(question_id, notebook)
+    [outcome] = [o for o in report.outcomes if o.name == name]
+    text = "\n".join(outcome.lines())
+    assert not outcome.passed and word in text, text
+    # one cause, one message: the other objects pass, or (calling the wrong one) say they call it
+    for other in report.outcomes:
+        if other.name != name:
+            assert other.passed or f"이 함수는 {name}을(를) 호출합니다" in "\n".join(other.lines()), report.text()
+
+
+def test_wrong_answers_cover_every_question_and_are_at_least_ten(ch02):
+    assert len(WRONG) >= 10
+    assert {question_id for question_id, *_ in WRONG} == {q.id for q in ch02.questions}
+
+
+def test_a_failure_shows_the_call_expected_and_got_shapes_first(ch02, notebook, setup_cell):
+    with_answer_key(notebook, setup_cell[1], ch02)
+    run_cell(notebook, WRONG[10][2], str(setup_cell[1] / "cell_transpose.py"))  # returns its input
+    text = notebook["grader"].check("q6_transpose", notebook).text()
+    lines = text.splitlines()
+    assert lines[0] == "q6_transpose 자가 점검: 1개 중 0개 통과"
+    assert lines[1] == "❌ naive_transpose: 결과의 모양(shape)이 다릅니다."
+    details = [line for line in lines[2:] if line.startswith("    ") and not line.startswith("      ")]
+    assert details[0] == "    호출: naive_transpose(x)"
+    assert details[1].startswith("    - 입력 x: shape (2, 3), int64: ")
+    assert details[2].startswith("    - 기대값: shape (3, 2), int64: ")
+    assert details[3].startswith("    - 받은 값: shape (2, 3), int64: ")
+    assert all(line.startswith(("❌", "    ")) for line in lines[1:])  # array rows stay inside the block
+
+
+def test_an_untouched_stub_gives_one_korean_line_per_object(ch02, notebook, setup_cell, built_notebooks):
+    student, _ = built_notebooks
+    for cell in notebooks.cells_with_role(student, "stub"):
+        run_cell(notebook, cell.source, str(setup_cell[1] / f"cell_{cell.id}.py"))
+    for question in ch02.questions:
+        text = notebook["grader"].check(question.id, notebook).text()
+        lines = text.splitlines()
+        assert lines[1:] == [f"❌ {check.object}: 아직 구현하지 않았습니다." for check in question.public], text
+        for noise in ("Trying", "Expected", "Got", "Traceback", "NameError", "_got", "doctest", "위의"):
+            assert noise not in text
+
+
+def test_an_object_not_yet_defined_says_so_once(ch02, notebook):
+    text = notebook["grader"].check("q6_transpose", notebook).text()
+    assert text.splitlines()[1:] == ["❌ naive_transpose: 정의되어 있지 않습니다. 정의하는 셀을 먼저 실행하세요."]
+
+
+def test_a_name_missing_inside_the_function_is_shown_as_such(ch02, notebook, setup_cell):
+    with_answer_key(notebook, setup_cell[1], ch02)
+    run_cell(notebook, "def naive_transpose(x):\n    return numpy.zeros((x.shape[1], x.shape[0]))\n",
+             str(setup_cell[1] / "cell_numpy.py"))
+    text = notebook["grader"].check("q6_transpose", notebook).text()
+    assert "❌ naive_transpose: 호출하자 예외가 발생했습니다." in text
+    assert "정의되지 않은 이름이 있습니다: name 'numpy' is not defined" in text and "정의되어 있지 않습니다" not in text
+
+
+def test_an_unknown_question_is_one_korean_line(notebook):
+    assert "이런 이름의 문제가 없습니다" in notebook["grader"].check("q9_nothing", notebook).text()
+
+
+# ---------------------------------------------------------------- the inputs
+
+
+def _payloads(spec) -> list[dict]:
+    if isinstance(spec, dict):
+        if "t" in spec and ("data" in spec or "v" in spec) or {"dtype", "shape", "data"} <= set(spec):
+            return [spec]
+        return [found for value in spec.values() for found in _payloads(value)]
+    if isinstance(spec, (list, tuple)):
+        return [found for value in spec for found in _payloads(value)]
+    return []
+
+
+def _arrays(spec) -> list[np.ndarray]:
+    found = []
+    for payload in _payloads(spec):
+        value = runtime.decode(payload) if "t" in payload else runtime.decode_array(payload)
+        found.append(np.asarray(value))
+    return found
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+
+
+@pytest.mark.parametrize("assignment_id", ["ch02", "tiny"])
+def test_public_and_hidden_inputs_are_disjoint(assignment_id):
+    from autograder.assignment import get
+
+    for question in get(assignment_id).questions:
+        hidden = [a for spec in question.specs.values() for a in _arrays(spec)]
+        public = [a for check in question.public for a in _arrays([check.spec, list(check.probes)])]
+        assert public, question.id
+        shared = [p for p in public if p.size > 1 and any(_same(p, h) for h in hidden)]
+        assert shared == [], question.id
+        scalars = {float(h) for h in hidden if h.ndim == 0 and h.dtype.kind == "f"}
+        assert not [float(p) for p in public if p.ndim == 0 and p.dtype.kind == "f" and float(p) in scalars]
+
+
+def test_every_graded_object_has_a_self_check_on_two_inputs_or_more(ch02):
+    for question in ch02.questions:
+        assert [check.object for check in question.public] == list(question.objects), question.id
+        for check in question.public:
+            if check.check == "function":
+                assert len(check.spec["calls"]) >= 2, check.object
+
+
+def test_self_checks_of_naive_functions_take_int_and_float_negative_and_non_square(ch02):
+    for question in ch02.questions:
+        for check in question.public:
+            if not check.object.startswith("naive_"):
+                continue
+            firsts = [np.asarray(runtime.decode(call["args"][0])) for call in check.spec["calls"]]
+            assert {a.dtype.kind for a in firsts} == {"i", "f"}, check.object
+            assert any((a < 0).any() for a in firsts), check.object
+            assert any(a.ndim == 2 and a.shape[0] != a.shape[1] for a in firsts) or firsts[0].ndim == 1, check.object
+            assert check.spec["bad_calls"] and check.spec["naive"], check.object
+
+
+def test_a_self_check_needs_two_inputs():
+    with pytest.raises(ValueError):
+        public_check("f", [Call((np.zeros(2),))])
+
+
+# ---------------------------------------------------------------- submitting (grader.export)
+
+
+def test_export_in_colab_tells_how_to_download_and_writes_nothing(notebook, setup_cell, monkeypatch, capsys):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert notebook["grader"].export() is None
+    printed = capsys.readouterr().out
+    assert "파일 → 다운로드 → .ipynb 다운로드" in printed and "Gradescope" in printed
+    assert not list(setup_cell[1].glob("*.zip"))
+
+
+def test_export_refuses_a_file_that_still_holds_stubs_the_session_filled_in(ch02, notebook, setup_cell,
+                                                                             built_notebooks, capsys):
+    student, _ = built_notebooks
+    folder = setup_cell[1]
+    notebooks.write_notebook(student, folder / "ch02.ipynb")  # saved before any work
+    with_answer_key(notebook, folder, ch02)  # ... while the session has every answer
+    run_cell(notebook, "naive_relu_result = grader.export()", str(folder / "cell_export.py"))
+    printed = capsys.readouterr().out
+    assert notebook["naive_relu_result"] is None and not list(folder.glob("*.zip"))
+    assert printed.startswith("제출 파일을 만들지 않았습니다. 저장된 파일(ch02.ipynb)에는 preprocess_images, build_model,")
+    assert "파일 → 저장(Ctrl+S)" in printed
+
+
+def test_export_zips_a_saved_notebook(ch02, notebook, setup_cell, built_notebooks, capsys):
+    import zipfile
+
+    _, solution = built_notebooks
+    folder = setup_cell[1]
+    notebooks.write_notebook(solution, folder / "ch02.ipynb")
+    with_answer_key(notebook, folder, ch02)
+    run_cell(notebook, "grader.export()", str(folder / "cell_export.py"))
+    [archive] = list(folder.glob("ch02_*.zip"))
+    assert "ch02.ipynb" in zipfile.ZipFile(archive).namelist()
+    archive.unlink()
+
+
+def test_export_finds_the_running_notebook_by_its_session_name(tmp_path, monkeypatch):
+    from autograder.kernel_side import notebook as submitting
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ch02.ipynb").write_text("{}")
+    (tmp_path / "ch02 (1).ipynb").write_text("{}")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "ch02 (1).ipynb"))
+    assert submitting.notebook_path({}, "ch02.ipynb") == "ch02 (1).ipynb"
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert submitting.notebook_path({"__vsc_ipynb_file__": str(tmp_path / "ch02 (1).ipynb")}) == "ch02 (1).ipynb"
+    assert submitting.notebook_path({}, "ch02.ipynb") == "ch02.ipynb"
+    assert submitting.notebook_path({}) is None  # two notebooks here and nothing says which
