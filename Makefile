@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= dist
 
-.PHONY: build test test-fast grade points benchmark seed-study clean
+.PHONY: build test test-fast grade points benchmark benchmark-class record-corpus seed-study clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(VENV)/.installed  ## student + solution notebooks, Gradescope zip, nbgrader course in $(OUT)/ch02
+build: $(VENV)/.installed  ## per assignment: student + solution notebooks, Gradescope zip, nbgrader course in $(OUT)/<id>
 	$(BIN)/autograder build --out $(OUT)
 
 test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ)
@@ -30,6 +30,12 @@ points: $(VENV)/.installed
 
 benchmark: $(VENV)/.installed  ## grading time vs executing the solution notebook
 	$(BIN)/python benchmarks/grading_speed.py
+
+benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1 and 2: throughput, cache, memory, kill and resume
+	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 --kill-after 15
+
+record-corpus: $(VENV)/.installed  ## re-record the training of the in-process corpus (after changing the probes)
+	cd tests && ../$(BIN)/python -m corpus.record
 
 seed-study: $(VENV)/.installed  ## training-check pass rate of the reference over 30 seeds x 2 weight orders
 	$(BIN)/python benchmarks/seed_study.py --seeds 30

@@ -1,3 +1,4 @@
-"""Autograding kit for the chapter-2 assignment of the Korean Deep Learning with Python course."""
+"""Autograding kit for deep-learning course assignments (Deep Learning with Python, taught in Korean).
 
-ASSIGNMENT = "ch02"
+One assignment is one unit (``autograder.assignment``); everything else is generic.
+"""

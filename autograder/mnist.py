@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
+from .datasets import Dataset
+from .kernel_side import mnist_file
 
 ENV_VAR = "MNIST_NPZ"
-KEYS = ("x_train", "y_train", "x_test", "y_test")
+KEYS = mnist_file.KEYS
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download gives up
 
 
@@ -64,22 +65,27 @@ def _checked(path: Path, source: str) -> Path:
 def load(path: str | os.PathLike | None = None):
     """``(x_train, y_train), (x_test, y_test)`` exactly as ``keras.datasets.mnist.load_data()``."""
     resolved = resolve(path)
-    with np.load(resolved, allow_pickle=False) as data:
-        missing = [k for k in KEYS if k not in data]
-        if missing:
-            raise MnistUnavailable(f"{resolved}: not a Keras-layout mnist.npz (missing {missing})")
-        return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+    try:
+        return mnist_file.read(resolved)
+    except ValueError as error:
+        raise MnistUnavailable(str(error)) from None
 
 
-def keras_patch_source(path: str | os.PathLike) -> str:
-    """Python source that makes ``keras.datasets.mnist.load_data()`` read ``path``.
+def keras_patch_source(path: str | os.PathLike | None = None) -> str:
+    """Python source that makes ``keras.datasets.mnist.load_data()`` read ``path`` (or, with
+    no path, the file ``$MNIST_NPZ`` names when the source runs, if it is set).
 
     It patches the one name every alias of the loader goes through (``get_file`` in Keras's
     mnist module), so ``tensorflow.keras.datasets.mnist`` and ``keras.datasets.mnist`` agree.
     Sent as text so that a kernel never has to import the kit.
     """
+    target = repr(str(Path(path).resolve())) if path else f"__import__('os').environ.get({ENV_VAR!r})"
     return (
-        "import keras.src.datasets.mnist as _ch02_mnist\n"
-        f"_ch02_mnist.get_file = lambda *args, **kwargs: {str(Path(path).resolve())!r}\n"
-        "del _ch02_mnist\n"
+        f"if {target}:\n"
+        "    import keras.src.datasets.mnist as _mnist_loader\n"
+        f"    _mnist_loader.get_file = lambda *args, _path={target}, **kwargs: _path\n"
+        "    del _mnist_loader\n"
     )
+
+
+MNIST = Dataset("MNIST", "mnist.npz", ENV_VAR, resolve, keras_patch_source)

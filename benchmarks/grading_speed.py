@@ -1,4 +1,5 @@
-"""Grading speed, measured in one run on this machine (figures, not a pass/fail test):
+"""Grading speed of one chapter-2 submission, measured in one run on this machine (figures,
+not a pass/fail test):
 
 1. executing the solution notebook alone, top to bottom (nbclient, MNIST served locally);
 2. grading the same notebook with ``autograder grade``'s engine, training check included
@@ -20,12 +21,12 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder import assignment as registry
 from autograder import mnist
-from autograder.build.assignment import student_and_solution
-from autograder.build.notebooks import write_notebook
-from autograder.ch02.questions import questions
 from autograder.engine.cache import ProbeCache
 from autograder.engine.grade import expected_observations, grade_notebook
+from autograder.targets.build import student_and_solution
+from autograder.targets.notebooks import write_notebook
 
 
 def execute_notebook(path: Path, data: Path) -> float:
@@ -42,20 +43,21 @@ def main() -> None:
     parser.add_argument("--mnist", default=None)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    data = mnist.resolve(args.mnist)
-    question_list = questions(str(data))
-    expected_observations(question_list)  # the reference's side, computed once per run anyway
+    ch02 = registry.get("ch02")
+    path_data = mnist.resolve(args.mnist)
+    data = {mnist.MNIST: path_data}
+    expected_observations(ch02)  # the answer key's side, computed once per run anyway
     with tempfile.TemporaryDirectory() as folder:
-        path = write_notebook(student_and_solution()[1], Path(folder) / "solution.ipynb")
+        path = write_notebook(student_and_solution(ch02)[1], Path(folder) / "solution.ipynb")
         executed, graded, cached = [], [], []
         for _ in range(args.repeat):
-            executed.append(execute_notebook(path, data))
-            result = grade_notebook(path, "solution", question_list, data)
+            executed.append(execute_notebook(path, path_data))
+            result = grade_notebook(ch02, path, "solution", data)
             assert result.total == result.possible(), result.status
             graded.append(result.seconds)
             cache = ProbeCache(Path(folder) / "cache")
-            grade_notebook(path, "solution", question_list, data, probe_cache=cache)  # fills it
-            cached.append(grade_notebook(path, "solution", question_list, data, probe_cache=cache).seconds)
+            grade_notebook(ch02, path, "solution", data, probe_cache=cache)  # fills it
+            cached.append(grade_notebook(ch02, path, "solution", data, probe_cache=cache).seconds)
     median = statistics.median
     print(f"solution notebook executed alone : {median(executed):6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in executed)})")
     print(f"graded, training check run       : {median(graded):6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in graded)})")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import time
 
@@ -17,8 +18,9 @@ import tensorflow as tf
 
 import solutions.ch02 as reference
 from autograder import mnist
-from autograder.ch02.questions import RETRY_FLOOR, TRAINING_BAR
-from autograder.engine import runtime
+from autograder.ch02 import probes
+from autograder.ch02.q8_from_scratch import RETRY_FLOOR, TRAINING_BAR, TRAINING_BATCH, TRAINING_EPOCHS
+from autograder.kernel_side import runtime
 
 
 class BiasFirstDense(reference.NaiveDense):
@@ -30,13 +32,14 @@ class BiasFirstDense(reference.NaiveDense):
         self.W = tf.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
 
 
-def accuracy(namespace, seed, path, labels):
-    spec = {"op": "train", "mnist": str(path), "epochs": 10, "batch_size": 128, "seeds": [seed],
+def accuracy(namespace, seed, labels):
+    """The check's own probe (``probes.probe_train``) on the answer key, one seed."""
+    spec = {"op": "train", "epochs": TRAINING_EPOCHS, "batch_size": TRAINING_BATCH, "seeds": [seed],
             "bar": TRAINING_BAR, "retry_floor": RETRY_FLOOR, "limit": 0}
-    observation = runtime.run_probe(spec, namespace)
+    observation = runtime.run_probe(spec, namespace, {**runtime.GENERIC_PROBES, **probes.PROBES})
     assert observation["ok"], observation
     attempt = observation["attempts"][0]
-    predictions = runtime.decode_array(attempt["outputs"]).argmax(axis=1)
+    predictions = runtime.decode_array(attempt["predictions"])
     return float(np.mean(predictions == labels)), attempt["seconds"]
 
 
@@ -46,14 +49,15 @@ def main() -> None:
     parser.add_argument("--mnist", default=None)
     args = parser.parse_args()
     path = mnist.resolve(args.mnist)
-    labels = mnist.load(path)[1][1].astype(np.int64)
+    os.environ[mnist.ENV_VAR] = str(path)  # the probe reads MNIST where a kernel would
+    labels = mnist.load(path)[1][1]
     namespace = vars(reference)
     results = {}
     for order, layer in (("W first", reference.NaiveDense), ("b first", BiasFirstDense)):
         values = []
         with runtime.swapped(namespace, {"NaiveDense": layer}):
             for seed in range(args.seeds):
-                value, seconds = accuracy(namespace, seed, path, labels)
+                value, seconds = accuracy(namespace, seed, labels)
                 values.append(value)
                 print(f"{order:8s} seed {seed:3d}: accuracy {value:.4f} ({seconds:.1f} s)", flush=True)
         results[order] = values

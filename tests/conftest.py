@@ -1,12 +1,31 @@
-"""Shared fixtures: MNIST for offline runs, the built notebooks."""
+"""Shared fixtures: the assignments (chapter 2 and the tiny test assignment), MNIST for offline
+runs, the built notebooks, and the environment of the kit's subprocesses."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from autograder import assignment as registry
 from autograder import mnist
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+# The tiny test assignment lives in tests/tiny and is registered like any assignment kept
+# outside the kit. Subprocesses (the CLI, otter, nbgrader, workers) find it the same way.
+os.environ[registry.EXTRA_ENV] = ",".join(
+    filter(None, [os.environ.get(registry.EXTRA_ENV), "tiny.assignment"]))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(TESTS), os.environ.get("PYTHONPATH")]))
+
+
+def subprocess_env(drop=(), **extra) -> dict:
+    """The environment of the kit's subprocesses in tests, without the names in ``drop``."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra)
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -18,8 +37,58 @@ def mnist_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_notebooks():
-    """(student, solution) notebooks as `autograder build` makes them."""
-    from autograder.build.assignment import student_and_solution
+def ch02():
+    return registry.get("ch02")
 
-    return student_and_solution()
+
+@pytest.fixture(scope="session")
+def tiny():
+    return registry.get("tiny")
+
+
+@pytest.fixture(scope="session")
+def built_notebooks(ch02):
+    """(student, solution) notebooks of chapter 2 as `autograder build` makes them."""
+    from autograder.targets.build import student_and_solution
+
+    return student_and_solution(ch02)
+
+
+@pytest.fixture(scope="session")
+def built_tiny(tiny):
+    from autograder.targets.build import student_and_solution
+
+    return student_and_solution(tiny)
+
+
+def cell_text(cell) -> str:
+    """Everything a cell printed or showed, as text."""
+    import json
+
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("evalue", ""))
+        for value in output.get("data", {}).values():
+            parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
+    """The untouched student notebook alone in an empty folder, saved and run top to bottom as a
+    student would (in a kernel where the kit cannot be imported, MNIST served locally)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder.engine.kernel import harness_source
+    from autograder.targets.notebooks import write_notebook
+
+    folder = tmp_path_factory.mktemp("student")
+    path = write_notebook(built_notebooks[0], folder / f"{ch02.id}.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+    return folder, nb

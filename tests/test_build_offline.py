@@ -7,7 +7,6 @@ case, and nothing but the bundled file differs between the two builds.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -16,16 +15,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import ASSIGNMENT, mnist
-from autograder.build import gradescope
+from autograder import mnist
+from autograder.targets import gradescope
+from conftest import subprocess_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "ch02"
 
 
 def _build(out: Path, home: Path, mnist_path: Path | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in (mnist.ENV_VAR, "KERAS_HOME")}
-    env.update(HOME=str(home), PYTHONPATH=str(ROOT))
-    args = [sys.executable, "-m", "autograder.cli", "build", "--out", str(out)]
+    env = subprocess_env(drop=(mnist.ENV_VAR, "KERAS_HOME"), HOME=str(home))
+    args = [sys.executable, "-m", "autograder.cli", "build", "--assignment", ASSIGNMENT, "--out", str(out)]
     if mnist_path:
         args += ["--mnist", str(mnist_path)]
     process = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
@@ -57,9 +56,9 @@ def _tests(zip_path: Path) -> dict:
 
 def test_a_bare_build_says_what_the_zip_does_for_mnist(builds):
     _, process = builds["bare"]
-    assert "autograder.zip: MNIST not bundled: Gradescope's setup downloads it" in process.stderr
+    assert "ch02/autograder.zip: MNIST not bundled: Gradescope's setup downloads it" in " ".join(process.stderr.split())
     _, process = builds["mnist"]
-    assert "autograder.zip: MNIST bundled in the zip (" in process.stderr
+    assert "ch02/autograder.zip: MNIST bundled in the zip (" in process.stderr
 
 
 def test_the_zip_always_holds_the_training_case_and_100_points(builds):
@@ -73,10 +72,12 @@ def test_the_zip_always_holds_the_training_case_and_100_points(builds):
 def test_zip_points_equal_the_points_table_and_the_nbgrader_course(builds):
     out, _ = builds["bare"]
     tests = _tests(out / ASSIGNMENT / gradescope.ZIP_NAME)
-    printed = subprocess.run([sys.executable, "-m", "autograder.cli", "points"], capture_output=True, text=True,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True).stdout
+    printed = subprocess.run([sys.executable, "-m", "autograder.cli", "points", "--assignment", ASSIGNMENT],
+                             capture_output=True, text=True, env=subprocess_env(), check=True).stdout
     table: dict[str, list] = {}
-    for line in printed.splitlines()[2:]:
+    for line in printed.splitlines():
+        if not line.startswith("| ") or line.startswith(("| question", "|---")):
+            continue
         question, case, points = (cell.strip() for cell in line.strip("|").split("|"))
         if not question.startswith("**"):
             table.setdefault(question, []).append((case, float(points)))
@@ -110,7 +111,7 @@ def test_only_the_bundled_file_and_its_setup_step_depend_on_the_machine(builds):
     assert set(bare) == set(with_data) - {zipped + "files/mnist.npz"}
     differing = sorted(name for name in bare if bare[name] != with_data[name])
     assert differing == [zipped + "setup.sh"]
-    assert b"mnist.resolve(download=True)" in bare[zipped + "setup.sh"]
+    assert b"resolve(download=True)" in bare[zipped + "setup.sh"]
 
 
 @pytest.mark.slow
@@ -120,8 +121,7 @@ def test_offline_gradescope_run_of_a_bare_zip_fails_only_the_training_case(build
     out, _ = builds["bare"]
     home = tmp_path / "home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in (mnist.ENV_VAR, "KERAS_HOME")}
-    env.update(HOME=str(home), PYTHONPATH=str(ROOT))
+    env = subprocess_env(drop=(mnist.ENV_VAR, "KERAS_HOME"), HOME=str(home))
     process = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(out / ASSIGNMENT / gradescope.ZIP_NAME),
                               str(out / ASSIGNMENT / "solution" / f"{ASSIGNMENT}.ipynb"), "-o", str(tmp_path),
                               "--no-logo"], env=env, capture_output=True, text=True, timeout=900)

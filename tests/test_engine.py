@@ -7,16 +7,15 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder.ch02.questions import questions
-from autograder.engine import cache, naive_rule, report, runtime, show, submission
+from autograder.engine import cache, naive_rule, records, show, submission
 from autograder.engine.batch import find_notebooks, names_for
-from autograder.engine.cases import Case, Question, Verdict, judge_question
+from autograder.engine.cases import Case, Probe, ProbeKey, Question, Verdict, judge_question
 from autograder.engine.grade import SubmissionResult, expected_observations, origin_problem
+from autograder.kernel_side import runtime
 
 
 def _exec(source: str, filename: str = "/tmp/ipykernel_0/cell.py") -> dict:
@@ -175,6 +174,7 @@ def test_read_finds_kit_imports_and_definitions(tmp_path):
                                 "mod = __import__('autograder.inline')", "def naive_add(x, y):\n    return x"])
     notebook = submission.read(path)
     assert notebook.kit_imports == {1: ["solutions.ch02"], 2: ["autograder.inline"]}
+    assert submission.read(path, ("tiny",)).kit_imports == {}
     assert notebook.defined_in["naive_relu"] == [1] and notebook.defined_in["naive_add"] == [3]
 
 
@@ -188,50 +188,66 @@ def test_read_rejects_broken_files_with_korean_reasons(tmp_path, content, reason
         submission.read(path)
 
 
-def test_origin_problem_flags_kit_and_exec_code():
+def test_origin_problem_flags_kit_and_exec_code(ch02, tiny):
     import solutions.ch02 as reference
+    import tiny.answer_key as tiny_key
 
-    assert "채점 도구" in origin_problem("naive_relu", runtime.origin(reference.naive_relu))
-    assert "채점 도구" in origin_problem("NaiveDense", runtime.origin(reference.NaiveDense))
+    assert "채점 도구" in origin_problem("naive_relu", runtime.origin(reference.naive_relu), ch02.kit_roots)
+    assert "채점 도구" in origin_problem("NaiveDense", runtime.origin(reference.NaiveDense), ch02.kit_roots)
+    assert "채점 도구" in origin_problem("scale", runtime.origin(tiny_key.scale), tiny.kit_roots)
     exec_defined = _exec("def g():\n    pass\n", "<string>")["g"]
-    assert "exec" in origin_problem("g", runtime.origin(exec_defined))
+    assert "exec" in origin_problem("g", runtime.origin(exec_defined), ch02.kit_roots)
     cell_defined = _exec("def g():\n    pass\n")["g"]
-    assert origin_problem("g", runtime.origin(cell_defined)) is None
+    assert origin_problem("g", runtime.origin(cell_defined), ch02.kit_roots) is None
 
 
 # ---------------------------------------------------------------- judging and reports
 
 
-def test_a_malformed_observation_scores_zero_instead_of_crashing():
-    question = Question("qx", "t", ("f",), {"p": {}},
-                        (Case("c", 2.0, ("p",), lambda o, e: Verdict(o["p"]["missing"] == 1)),))
-    [result] = judge_question(question, {"p": {}}, {})
-    assert result.points == 0 and "해석할 수 없습니다" in result.message
+def test_a_judge_that_fails_is_the_kits_fault_not_a_verdict():
+    key = ProbeKey("f")
+    question = Question("qx", "t", ("f",), {key: Probe({})},
+                        (Case("c", 2.0, (key,), lambda o, e: Verdict(o[key]["missing"] == 1)),))
+    with pytest.raises(KeyError):  # reported by the caller as a grader error, never as 0 points
+        judge_question(question, {key: {}}, {})
     [unprobed] = judge_question(question, None, {}, "커널이 종료되었습니다")
     assert unprobed.points == 0 and unprobed.message == "커널이 종료되었습니다"
 
 
-def test_reference_passes_every_case_in_process():
-    """The hidden checks, run on solutions/ itself, give full marks (the training case, which
-    takes a minute, is checked end to end elsewhere)."""
-    import solutions.ch02 as reference
+def test_the_answer_key_passes_every_case_in_process(ch02, tiny):
+    """The hidden checks, run on the answer key itself, give full marks (the training case,
+    which takes a minute, is checked end to end elsewhere)."""
+    from autograder.engine.grade import probe_table
 
-    for question in questions():
-        expected = expected_observations([question])[question.id]
-        observed = {key: runtime.run_probe(spec, vars(reference)) for key, spec in question.specs.items()
-                    if spec["op"] != "train"}
-        if "train" in question.specs:
-            observed["train"] = {"ok": False}
-        results = judge_question(question, observed, expected)
-        failures = [(r.name, r.message) for r in results if not r.passed and not r.name.startswith("훈련")]
-        assert failures == [], question.id
+    for assignment in (ch02, tiny):
+        namespace, table = assignment.answer_key_namespace(), probe_table(assignment)
+        expected = expected_observations(assignment)
+        for question in assignment.questions:
+            observed = {key: runtime.run_probe(spec, namespace, table) if spec["op"] != "train" else {"ok": False}
+                        for key, spec in question.specs.items()}
+            failures = [(r.name, r.message) for r in judge_question(question, observed, expected[question.id])
+                        if not r.passed and not r.name.startswith("훈련")]
+            assert failures == [], question.id
 
 
-def test_points_table_totals_100():
-    table = {q.id: q.points for q in questions()}
-    assert sum(table.values()) == 100
+def test_points_table_totals_100_and_each_case_has_its_points_where_written(ch02):
+    table = {q.id: q.points for q in ch02.questions}
+    assert sum(table.values()) == 100 == ch02.points
     assert list(table) == ["q1_keras_mnist", "q2_tensor_slicing", "q3_elementwise", "q4_broadcasting",
                            "q5_dot", "q6_transpose", "q7_gradient_tape", "q8_from_scratch"]
+    assert all(case.points > 0 for q in ch02.questions for case in q.cases)
+
+
+def test_function_cases_refuse_points_that_do_not_match_the_calls():
+    from autograder.engine.function_cases import Call, function_cases
+
+    call = Call((np.zeros((2, 2)),))
+    with pytest.raises(ValueError):
+        function_cases("f", [call], points={"values": 2, "naive": 1})  # no naive call given
+    with pytest.raises(ValueError):
+        function_cases("f", [call], points={"values": 2, "colour": 1})
+    probes, cases = function_cases("f", [call], points={"values": 3, "unchanged": 1})
+    assert [c.points for c in cases] == [3, 1] and list(probes) == [ProbeKey("f", "value", 0)]
 
 
 def test_show_value_puts_shape_first():
@@ -239,12 +255,13 @@ def test_show_value_puts_shape_first():
     assert text.startswith("shape (2, 3), int32")
 
 
-def test_reports_follow_the_contract(tmp_path):
-    question_list = questions()
+def test_records_follow_the_contract(ch02, tmp_path):
+    question_list = ch02.questions
     cases = [r for q in question_list for r in judge_question(q, None, {}, "이유")]
-    result = SubmissionResult("alice", "alice.ipynb", cases, "코드 셀 3: 문법 오류", ["코드 셀 3: SyntaxError"], 1.5)
-    report.write_submission(result, question_list, tmp_path / "alice")
-    report.write_grades([result], question_list, tmp_path / "grades.csv")
+    result = SubmissionResult("alice", "alice.ipynb", cases, "코드 셀 3: 문법 오류", ["코드 셀 3: SyntaxError"], 1.5,
+                              assignment="ch02")
+    records.write_submission(result, ch02, tmp_path / "alice")
+    records.write_grades([result], question_list, tmp_path / "grades.csv")
     rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
     assert list(rows[0]) == ["submission", *(q.id for q in question_list), "total", "possible", "status"]
     assert rows[0]["status"] == "코드 셀 3: 문법 오류" and rows[0]["total"] == "0"
@@ -252,7 +269,12 @@ def test_reports_follow_the_contract(tmp_path):
     assert {"score", "tests", "execution_time"} <= set(results)
     assert all({"name", "score", "max_score", "output"} <= set(t) for t in results["tests"])
     assert "문법 오류" in (tmp_path / "alice" / "feedback.md").read_text(encoding="utf-8")
-    assert report.read_record(tmp_path / "alice").to_dict() == result.to_dict()
+    assert records.read_record(tmp_path / "alice").to_dict() == result.to_dict()
+    assert not (tmp_path / "alice" / records.TRACEBACK).exists()
+    broken = SubmissionResult("bob", "bob.ipynb", cases, "채점 도구 오류 (...)", grader_error="Traceback ...")
+    records.write_submission(broken, ch02, tmp_path / "bob")
+    assert (tmp_path / "bob" / records.TRACEBACK).read_text(encoding="utf-8") == "Traceback ..."
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
 
 
 def test_submission_names_are_unique_and_folder_safe(tmp_path):
@@ -269,6 +291,7 @@ def test_submission_names_are_unique_and_folder_safe(tmp_path):
 
 
 def test_training_cache_key_follows_the_code_it_exercises(tmp_path):
+    """The key changes with the code the objects can run, and not with unrelated cells."""
     spec = {"op": "train"}
     objects = ("fit", "update_weights")
     base = ["import tensorflow as tf", "learning_rate = 1e-3", "def update_weights(g, w):\n    return learning_rate",
@@ -278,6 +301,21 @@ def test_training_cache_key_follows_the_code_it_exercises(tmp_path):
     assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, unrelated, "b.ipynb"))) == key
     changed = base[:1] + ["learning_rate = 0.5"] + base[2:]
     assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, changed, "c.ipynb"))) != key
+    later = base + ["learning_rate = 0.5"]  # read when update_weights is called: it matters
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, later, "d.ipynb"))) != key
+    probes = cache.code_key(spec, objects, submission.read(_notebook(tmp_path, base, "e.ipynb")), ("autograder.ch02.probes",))
+    assert probes != key  # the kernel-side probes are part of the code
+
+
+def test_closure_follows_reads_in_order_and_leaves_demo_cells_out(tmp_path):
+    cells = ["import numpy as np\nx = np.array(12)\nx",  # reads its own x
+             "x = np.zeros(3)",  # a demo cell: defines x, which nothing graded reads
+             "def f():\n    return np.ones(1) * scale",
+             "scale = 2",
+             "y = x + 1"]
+    notebook = submission.read(_notebook(tmp_path, cells))
+    assert cache.closure(("f",), notebook) == [0, 2, 3]
+    assert cache.closure(("y",), notebook) == [0, 1, 4]
 
 
 def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
@@ -308,3 +346,19 @@ def test_time_limit_ends_a_loop_that_swallows_the_timeout():
     after = runtime.run_probe({"op": "call", "object": "fine", "args": [runtime.encode(2)], "trace": True},
                               namespace)
     assert runtime.decode(after["result"]) == 2 and after["events"] >= 1
+
+
+def test_device_cpu_hides_gpus_from_the_kernel_and_gpu_without_one_is_an_error(ch02, tmp_path):
+    from autograder.engine.kernel import KernelSetup, Limits
+
+    assert KernelSetup.for_assignment(ch02, {}, Limits(device="cpu")).env["CUDA_VISIBLE_DEVICES"] == "-1"
+    assert "CUDA_VISIBLE_DEVICES" not in KernelSetup.for_assignment(ch02, {}, Limits()).env
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU: --device gpu is valid here")
+    notebook = _notebook(tmp_path, ["x = 1"])
+    process = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(notebook), "--assignment", "tiny",
+                              "--device", "gpu", "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert process.returncode == 2 and "TensorFlow lists no GPU" in process.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()  # refused before grading, not a quiet CPU run

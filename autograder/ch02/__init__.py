@@ -1,1 +1,1 @@
-"""Chapter 2: hidden checks."""
+"""The chapter-2 assignment: its questions (one module each), kernel-side probes and self-checks."""

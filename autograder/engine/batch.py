@@ -28,9 +28,9 @@ from typing import Callable, Iterable
 
 import psutil
 
-from . import report
+from . import records
 from .cache import ProbeCache
-from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook
+from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
 from .kernel import Limits, kill_live_kernels
 
 WORKER_STOP_SECONDS = 10  # after SIGTERM, a worker has this long to stop its kernels
@@ -77,10 +77,11 @@ class Job:
 class Settings:
     """What every worker needs, the same for every submission (sent once per worker)."""
 
-    mnist: Path | None
+    assignment_module: str  # the module defining the Assignment (workers import it)
+    data: dict  # dataset -> file
     limits: Limits
     cache: Path | None
-    expected: dict  # the reference's observations, computed once in the parent
+    expected: dict  # the answer key's observations, computed once in the parent
 
 
 class Interrupted(Exception):
@@ -97,11 +98,11 @@ def _stop_worker(signum, frame):
 
 def _worker(connection, settings: Settings) -> None:
     """Grade jobs from ``connection`` until told to stop (``None``) or killed."""
-    from ..ch02.questions import questions
+    from ..assignment import load
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     signal.signal(signal.SIGTERM, _stop_worker)
-    question_list = questions()
+    assignment = load(settings.assignment_module)
     cache = ProbeCache(settings.cache)
     while True:
         try:
@@ -110,7 +111,7 @@ def _worker(connection, settings: Settings) -> None:
             return
         if job is None:
             return
-        result = grade_notebook(job.path, job.name, question_list, settings.mnist, settings.limits, cache,
+        result = grade_notebook(assignment, job.path, job.name, settings.data, settings.limits, cache,
                                 settings.expected)
         connection.send(result.to_dict())
 
@@ -201,25 +202,26 @@ def _run(pending: list[Job], settings: Settings, jobs: int, finish: Callable[[Su
         _stop(workers)
 
 
-def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, force: bool = False,
-              limits: Limits = Limits(), cache: Path | None = None,
+def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 1, force: bool = False,
+              limits: Limits | None = None, cache: Path | None = None,
               on_result: Callable[[SubmissionResult, bool], None] | None = None) -> list[SubmissionResult]:
     """Grade every submission into ``out``, ``jobs`` at a time, each in a worker process.
+    ``data`` maps each dataset of the assignment to its file.
 
     Finished submissions (a record in their folder) are kept and skipped unless ``force``;
     ones whose grading hit a kit error are graded again. ``cache`` is a folder for the slow
     probes' results, keyed by the code they ran. ``on_result(result, reused)`` is called as
     each one is done (progress display). Ctrl-C or SIGTERM raise ``Interrupted`` once the
     workers are stopped and everything finished is written."""
-    from ..ch02.questions import questions
-
-    question_list = questions()
+    question_list = assignment.questions
+    limits = limits or assignment.limits
     out.mkdir(parents=True, exist_ok=True)
+    records.write_manifest(assignment, out, {"reference_hashes": reference_hashes(assignment)})
     names = names_for(paths)
     results: list[SubmissionResult] = []
     pending: list[Job] = []
     for path, name in names.items():
-        previous = None if force else report.read_record(out / name)
+        previous = None if force else records.read_record(out / name)
         if previous is not None and previous.path == str(path) and not previous.grader_error:
             results.append(previous)
             if on_result:
@@ -228,9 +230,9 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
             pending.append(Job(path, name))
 
     def finish(result: SubmissionResult) -> None:
-        report.write_submission(result, question_list, out / result.submission)
+        records.write_submission(result, assignment, out / result.submission)
         results.append(result)
-        report.write_grades(results, question_list, out / "grades.csv")
+        records.write_grades(results, question_list, out / "grades.csv")
         if on_result:
             on_result(result, False)
 
@@ -238,7 +240,7 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
         from .cases import judge_question
 
         cases = [r for q in question_list for r in judge_question(q, None, settings.expected[q.id], reason)]
-        return SubmissionResult(job.name, str(job.path), cases, reason)
+        return SubmissionResult(job.name, str(job.path), cases, reason, assignment=assignment.id)
 
     def terminated(signum, frame):
         raise Interrupted(f"signal {signum}")
@@ -247,12 +249,12 @@ def grade_all(paths: list[Path], out: Path, mnist: Path | None, jobs: int = 1, f
     previous_handler = signal.signal(signal.SIGTERM, terminated) if main_thread else None
     try:
         if pending:
-            settings = Settings(mnist, limits, cache, expected_observations(question_list))
+            settings = Settings(assignment.module, data, limits, cache, expected_observations(assignment))
             _run(pending, settings, max(1, jobs), finish, unfinished)
     except KeyboardInterrupt:
         raise Interrupted("Ctrl-C") from None
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous_handler)
-        report.write_grades(results, question_list, out / "grades.csv")
+        records.write_grades(results, question_list, out / "grades.csv")
     return results

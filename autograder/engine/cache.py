@@ -1,14 +1,15 @@
-"""Caching the training check by the code it exercises.
+"""Caching slow probes (the training check) by the code they exercise.
 
 Grading is deterministic, and in a class many submissions carry the course text's code
 unchanged: the training check (the one that takes seconds, not milliseconds) then runs once.
 The key is the probe spec plus the source of every cell that defines a question's graded
 objects or, transitively, any global name those cells read, in notebook order. A change
-anywhere in that code, or in the kit's probe runtime, gives a new key.
+anywhere in that code, or in the kit's kernel-side probes, gives a new key.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import hashlib
@@ -19,30 +20,61 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from . import files, submission
-from .kernel import RUNTIME_SOURCE
-
-CACHED_PROBES = {"train"}
+from . import files, kernel_code, submission
 
 
 def _reads(source: str) -> set[str]:
-    """Global names a cell reads: at top level, or from inside its functions and classes
-    (parameters and local variables are not globals, so they do not widen the key)."""
+    """Global names a cell reads from elsewhere: inside its functions (read when called, so
+    every definition in the notebook matters), and at top level unless an earlier statement of
+    the same cell bound the name (``x = ...`` then ``print(x)`` reads its own ``x``).
+    Parameters and local variables are not globals, so they do not widen the key."""
+    python = TransformerManager().transform_cell(source)
     try:
-        top = symtable.symtable(TransformerManager().transform_cell(source), "<cell>", "exec")
+        tree, top = ast.parse(python), symtable.symtable(python, "<cell>", "exec")
     except (SyntaxError, ValueError):
         return set()
-    names, tables = set(), [top]
-    while tables:
+    names, tables = set(), list(top.get_children())
+    while tables:  # functions (and the methods of classes), read when called
         table = tables.pop()
-        for symbol in table.get_symbols():
-            if symbol.is_referenced() and (table is top or symbol.is_global()):
-                names.add(symbol.get_name())
+        if table.get_type() == "function":
+            names |= {symbol.get_name() for symbol in table.get_symbols()
+                      if symbol.is_referenced() and symbol.is_global()}
         tables.extend(table.get_children())
+    bound: set[str] = set()
+    for statement in tree.body:  # top level, in order
+        loads, stores = _names_now(statement)
+        names |= loads - bound
+        bound |= stores
     return names
 
 
-def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submission) -> str:
+def _names_now(statement: ast.stmt) -> tuple[set[str], set[str]]:
+    """Names a statement reads and binds when it runs (function bodies run later)."""
+    loads, stores, stack = set(), set(), [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores.add(node.name)
+            stack += node.decorator_list + getattr(node, "bases", []) + getattr(node, "keywords", [])
+            if isinstance(node, ast.ClassDef):
+                stack += [n for n in node.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            else:
+                stack += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+            continue
+        if isinstance(node, ast.Lambda):
+            stack += node.args.defaults
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            stores |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return loads, stores
+
+
+def closure(objects: tuple[str, ...], notebook: submission.Submission) -> list[int]:
+    """The cells that define ``objects`` or, transitively, a global name those cells read, in
+    notebook order: all the code the objects can run."""
     cells, names, frontier = set(), set(), set(objects)
     while frontier:
         name = frontier.pop()
@@ -51,10 +83,15 @@ def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submissi
             if index not in cells:
                 cells.add(index)
                 frontier |= _reads(notebook.cells[index]) - names
+    return sorted(cells)
+
+
+def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submission,
+             probe_modules: tuple[str, ...] = ()) -> str:
     digest = hashlib.sha256()
-    digest.update(RUNTIME_SOURCE.encode())
+    digest.update(kernel_code.digest(kernel_code.RUNTIME + tuple(probe_modules)).encode())
     digest.update(json.dumps(spec, sort_keys=True).encode())
-    for index in sorted(cells):
+    for index in closure(objects, notebook):
         digest.update(f"\0{index}\0".encode() + notebook.cells[index].encode())
     return digest.hexdigest()
 

@@ -1,9 +1,9 @@
 """The shape of a hidden check: questions made of cases, each worth points.
 
-A case names the probes it needs (plain specs run by ``runtime``) and a judge that turns the
-student's observations, and the reference's on the same probes, into a verdict. Every
-front-end (``autograder grade``, otter, nbgrader) runs the probes where the student's code
-lives and calls the same judges.
+A case names the probes it needs (plain specs that the kernel-side runtime runs where the
+student's code lives) and a judge that turns the student's observations, and the answer
+key's on the same probes, into a verdict. Every front-end (``autograder grade``, otter,
+nbgrader) runs the probes and calls the same judges.
 """
 
 from __future__ import annotations
@@ -11,20 +11,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-Observations = Mapping[str, dict]
+
+@dataclass(frozen=True, order=True)
+class ProbeKey:
+    """Names one probe of a question: the graded object (or probe family), what kind of
+    probe, and its number among those (e.g. ``naive_relu`` / ``value`` / 2)."""
+
+    target: str
+    kind: str = ""
+    index: int = 0
+
+    def __str__(self) -> str:
+        return ":".join([self.target, self.kind, str(self.index)] if self.kind else [self.target])
+
+
+@dataclass(frozen=True)
+class Probe:
+    spec: dict  # plain JSON for the runtime: {"op": ..., ...}
+    reference: bool = True  # also run on the answer key (the judges' "expected")
+    cached: bool = False  # slow: its result is cached by the code it exercises
+
+
+Observations = Mapping[ProbeKey, dict]
 
 
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
     message: str = ""  # Korean; on failure: what was given, expected and got, shapes first
+    detail: dict = field(default_factory=dict)  # plain data for reports (e.g. a measured accuracy)
 
 
 @dataclass(frozen=True)
 class Case:
     name: str  # Korean, shown to the student
     points: float
-    probes: tuple[str, ...]  # keys into the question's probe specs
+    probes: tuple[ProbeKey, ...]
     judge: Callable[[Observations, Observations], Verdict]
 
 
@@ -33,22 +55,30 @@ class Question:
     id: str
     title: str  # Korean
     objects: tuple[str, ...]  # the graded names it exercises
-    specs: Mapping[str, dict]  # probe key -> probe spec
+    probes: Mapping[ProbeKey, Probe]
     cases: tuple[Case, ...]
-    reference_probes: frozenset[str] = field(default_factory=frozenset)  # run on solutions too
 
     @property
     def points(self) -> float:
         return sum(case.points for case in self.cases)
 
+    @property
+    def specs(self) -> dict[ProbeKey, dict]:
+        return {key: probe.spec for key, probe in self.probes.items()}
 
-@dataclass(frozen=True)
+    @property
+    def reference_keys(self) -> list[ProbeKey]:
+        return sorted(key for key, probe in self.probes.items() if probe.reference)
+
+
+@dataclass
 class CaseResult:
     question: str
     name: str
     points: float
     max_points: float
     message: str
+    detail: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -57,16 +87,17 @@ class CaseResult:
 
 def judge_question(question: Question, observed: Observations | None,
                    expected: Observations, reason: str | None = None) -> list[CaseResult]:
-    """Score every case; ``observed`` is None when the probes could not run (``reason`` says why)."""
+    """Score every case; ``observed`` is None when the probes could not run (``reason`` says why).
+
+    A judge that raises is a fault of the kit (observations are plain data the kit's runtime
+    shapes), not of the student: the exception reaches the caller, which reports a grader
+    error for the question instead of a misleading verdict."""
     results = []
     for case in question.cases:
         if observed is None:
             verdict = Verdict(False, reason or "채점 코드를 실행하지 못했습니다.")
         else:
-            try:
-                verdict = case.judge(observed, expected)
-            except Exception as error:  # a malformed observation must not stop grading
-                verdict = Verdict(False, f"결과를 해석할 수 없습니다 ({type(error).__name__}: {error}).")
+            verdict = case.judge(observed, expected)
         results.append(CaseResult(question.id, case.name, case.points if verdict.passed else 0.0,
-                                  case.points, verdict.message))
+                                  case.points, verdict.message, dict(verdict.detail)))
     return results

@@ -1,5 +1,6 @@
-"""Ready-made cases for a function graded on inputs: values, shape/dtype, no mutation,
-the course's asserts and the naive rule. Questions q2-q7 are built from these."""
+"""Ready-made cases for a function graded on inputs: values, shape/dtype, no mutation, the
+course's asserts and the naive rule. The points of each are given where the question is
+written (``points={"values": 2, "shape": 1, ...}``); a kind left out is not a case."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Sequence
 
 import numpy as np
 
-from . import naive_rule, runtime, show
-from .cases import Case, Verdict
+from ..kernel_side import runtime
+from . import naive_rule, show
+from .cases import Case, Probe, ProbeKey, Verdict
 
 STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
+CASE_KINDS = ("values", "shape", "unchanged", "asserts", "naive")
 
 
 @dataclass(frozen=True)
@@ -32,21 +35,20 @@ class Call:
         return parts + [f"{k}={v!r}" for k, v in self.kwargs]
 
 
-def value_keys(name: str, calls: Sequence[Call]) -> tuple[str, ...]:
-    return tuple(f"{name}:value:{i}" for i in range(len(calls)))
+def call_probes(name: str, calls: Sequence[Call], kind: str = "value", reference: bool = True
+                ) -> dict[ProbeKey, Probe]:
+    """One ``call`` probe per call, keyed ``ProbeKey(name, kind, i)``."""
+    return {ProbeKey(name, kind, i): Probe(call.spec(name), reference) for i, call in enumerate(calls)}
 
 
 def result_array(observation: dict):
     """The returned value as an array, or None with a reason."""
-    if not observation.get("ok"):
-        return None, show.error(observation)
-    if "error" in observation:
+    if not observation.get("ok") or "error" in observation:
         return None, show.error(observation)
     payload = observation["result"]
     if payload["t"] in ("list", "tuple", "none", "bool"):
-        return None, f"배열이나 숫자가 아닌 값을 반환했습니다: {show.value(payload)}"
-    value = runtime.decode(payload)
-    return np.asarray(value), None
+        return None, f"어레이나 숫자가 아닌 값을 반환했습니다: {show.value(payload)}"
+    return np.asarray(runtime.decode(payload)), None
 
 
 def close(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -64,9 +66,9 @@ def close(got: np.ndarray, expected: np.ndarray) -> bool:
     return bool(np.allclose(got.astype(np.float64), want, rtol=tolerance, atol=tolerance * scale))
 
 
-def values_correct(name: str, calls: Sequence[Call], observed, expected) -> Verdict:
-    """Every call returns the reference's value (shape first, then values)."""
-    for call, key in zip(calls, value_keys(name, calls)):
+def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], observed, expected) -> Verdict:
+    """Every call returns the answer key's value (shape first, then values)."""
+    for call, key in zip(calls, keys):
         want, _ = result_array(expected[key])
         got, problem = result_array(observed[key])
         if problem:
@@ -81,16 +83,20 @@ def values_correct(name: str, calls: Sequence[Call], observed, expected) -> Verd
     return Verdict(True)
 
 
-def function_cases(name: str, calls: Sequence[Call], bad_calls: Sequence[Call] = (),
-                   keep_dtype: bool = False, naive: Call | None = None, naive_work: int = 0,
-                   value_points: float = 2.0) -> tuple[dict, tuple[Case, ...]]:
-    """Specs and cases for one graded function. ``calls`` are ordered small to large, so the
-    first failure shown is the smallest input."""
-    specs = {key: call.spec(name) for key, call in zip(value_keys(name, calls), calls)}
-    keys = value_keys(name, calls)
+def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float],
+                   bad_calls: Sequence[Call] = (), keep_dtype: bool = False, naive: Call | None = None,
+                   naive_work: int = 0) -> tuple[dict[ProbeKey, Probe], tuple[Case, ...]]:
+    """Probes and cases for one graded function. ``calls`` are ordered small to large, so the
+    first failure shown is the smallest input. ``points`` gives each case kind its points
+    (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive``."""
+    unknown = set(points) - set(CASE_KINDS)
+    if unknown or ("asserts" in points) != bool(bad_calls) or ("naive" in points) != (naive is not None):
+        raise ValueError(f"{name}: points {sorted(points)} do not match the calls given")
+    probes = call_probes(name, calls)
+    keys = tuple(probes)
 
     def values(observed, expected):
-        return values_correct(name, calls, observed, expected)
+        return values_verdict(name, calls, keys, observed, expected)
 
     def shape_and_dtype(observed, expected):
         for call, key in zip(calls, keys):
@@ -107,30 +113,31 @@ def function_cases(name: str, calls: Sequence[Call], bad_calls: Sequence[Call] =
                     f"결과의 dtype이 입력과 같아야 합니다: 기대 {want.dtype}, 받은 {got.dtype}."))
         return Verdict(True)
 
-    def not_mutated(observed, expected):
+    def unchanged(observed, expected):
         for call, key in zip(calls, keys):
             observation = observed[key]
             if not observation.get("ok") or "error" in observation:
                 return Verdict(False, show.error(observation))
             if any(observation.get("mutated", [])):
                 return Verdict(False, show.mismatch(
-                    call.shown(), "입력 배열은 바뀌지 않아야 합니다", "입력 배열이 바뀌었습니다",
+                    call.shown(), "입력 어레이는 바뀌지 않아야 합니다", "입력 어레이가 바뀌었습니다",
                     f"{name}이(가) 입력을 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."))
         return Verdict(True)
 
-    cases = [
-        Case(f"{name}: 값", value_points, keys, values),
-        Case(f"{name}: 결과 모양{'과 dtype' if keep_dtype else ''}", 1.0, keys, shape_and_dtype),
-        Case(f"{name}: 입력을 바꾸지 않음", 1.0, keys, not_mutated),
-    ]
+    cases = {
+        "values": Case(f"{name}: 값", points.get("values", 0), keys, values),
+        "shape": Case(f"{name}: 결과 모양{'과 dtype' if keep_dtype else ''}", points.get("shape", 0), keys,
+                      shape_and_dtype),
+        "unchanged": Case(f"{name}: 입력을 바꾸지 않음", points.get("unchanged", 0), keys, unchanged),
+    }
 
     if bad_calls:
-        bad_keys = tuple(f"{name}:bad:{i}" for i in range(len(bad_calls)))
-        specs.update({key: call.spec(name) for key, call in zip(bad_keys, bad_calls)})
+        bad = call_probes(name, bad_calls, kind="bad", reference=False)
+        probes.update(bad)
+        bad_keys = tuple(bad)
 
         def asserts(observed, expected):
-            working = values(observed, expected)
-            if not working.passed:
+            if not values(observed, expected).passed:
                 return Verdict(False, "먼저 올바른 입력에서 정확한 값을 계산해야 합니다.")
             for call, key in zip(bad_calls, bad_keys):
                 observation = observed[key]
@@ -141,15 +148,15 @@ def function_cases(name: str, calls: Sequence[Call], bad_calls: Sequence[Call] =
                        f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
                        if observation.get("result") else show.error(observation))
                 return Verdict(False, show.mismatch(
-                    call.shown(), "AssertionError (교재의 assert 문)", got,
+                    call.shown(), "AssertionError (강의 노트의 assert 문)", got,
                     f"{name}: 랭크나 모양이 맞지 않는 입력은 거부해야 합니다."))
             return Verdict(True)
 
-        cases.append(Case(f"{name}: 랭크·모양 검사(assert)", 1.0, keys + bad_keys, asserts))
+        cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts)
 
     if naive is not None:
-        naive_key = f"{name}:naive"
-        specs[naive_key] = naive.spec(name, trace=True)
+        naive_key = ProbeKey(name, "naive")
+        probes[naive_key] = Probe(naive.spec(name, trace=True), reference=False)
 
         def loops(observed, expected):
             if not values(observed, expected).passed:
@@ -167,9 +174,8 @@ def function_cases(name: str, calls: Sequence[Call], bad_calls: Sequence[Call] =
                     f"{name}은(는) 원소마다 파이썬 반복문으로 계산해야 합니다. "
                     f"입력 {', '.join(show.value(a, 60).split(':')[0] for a in naive.args)}에서 "
                     f"적어도 {naive_work}번의 반복이 필요한데 파이썬 코드는 {events}줄만 실행되었습니다 "
-                    "(넘파이/텐서플로의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+                    "(넘파이/텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
             return Verdict(True)
 
-        cases.append(Case(f"{name}: 반복문으로 구현 (naive 규칙)", 1.0,
-                          keys + (naive_key,), loops))
-    return specs, tuple(cases)
+        cases["naive"] = Case(f"{name}: 반복문으로 구현 (naive 규칙)", points["naive"], keys + (naive_key,), loops)
+    return probes, tuple(cases[kind] for kind in CASE_KINDS if kind in points)

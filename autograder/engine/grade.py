@@ -1,24 +1,27 @@
 """Grading one submission: execute it in its own kernel, probe each question there, judge
-the observations here against the reference's, and collect points and reasons."""
+the observations here against the answer key's, and collect points and reasons."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
+import os
 import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping
 
-from . import runtime, submission
-from .cache import CACHED_PROBES, ProbeCache, code_key
+from ..kernel_side import runtime
+from . import submission
+from .cache import ProbeCache, code_key
 from .cases import CaseResult, Question, judge_question
-from .kernel import KIT_PACKAGES, KernelSession, Limits, ProbeFailed
+from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 
-# The kit's own package folders: a graded object defined in there came from the kit.
-KIT_DIRS = tuple(str(Path(__file__).resolve().parents[1].parent / package) + "/"
-                 for package in KIT_PACKAGES)
+GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
 
 
 @dataclass
@@ -31,6 +34,8 @@ class SubmissionResult:
     seconds: float = 0.0
     grader_error: str = ""  # traceback(s) of the kit's own errors; empty when there were none
     cached: list[str] = field(default_factory=list)  # "question:probe" served from the cache
+    assignment: str = ""
+    code_hashes: dict = field(default_factory=dict)  # graded name -> normalized code (similar-code report)
 
     def score(self, question_id: str) -> float:
         return sum(c.points for c in self.cases if c.question == question_id)
@@ -47,62 +52,121 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "SubmissionResult":
+        data = dict(data)
         cases = [CaseResult(**case) for case in data.pop("cases")]
         return cls(cases=cases, **data)
 
 
-_expected_cache: dict[str, dict] = {}
+# ---------------------------------------------------------------- the answer key's side
 
 
-def expected_observations(questions: Sequence[Question]) -> dict[str, dict]:
-    """The reference's observations on every probe that needs one (computed once)."""
-    import solutions.ch02 as reference
-
-    namespace = vars(reference)
-    for question in questions:
-        if question.id not in _expected_cache:
-            _expected_cache[question.id] = {
-                key: runtime.run_probe(question.specs[key], namespace)
-                for key in sorted(question.reference_probes)}
-    return {q.id: _expected_cache[q.id] for q in questions}
+def probe_table(assignment) -> dict:
+    """The probe functions of an assignment: the generic ones and its own modules'."""
+    table = dict(runtime.GENERIC_PROBES)
+    for name in assignment.probe_modules:
+        table.update(importlib.import_module(name).PROBES)
+    return table
 
 
-GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
+_expected_cache: dict[tuple[str, str], dict] = {}
+
+
+def expected_observations(assignment) -> dict[str, dict]:
+    """The answer key's observations on every probe that needs one, per question (computed
+    once per process, in this process: no student code ever runs here)."""
+    namespace, table = None, None
+    for question in assignment.questions:
+        if (assignment.id, question.id) not in _expected_cache:
+            if namespace is None:
+                namespace, table = assignment.answer_key_namespace(), probe_table(assignment)
+            _expected_cache[assignment.id, question.id] = {
+                key: runtime.run_probe(question.probes[key].spec, namespace, table) for key in question.reference_keys}
+    return {q.id: _expected_cache[assignment.id, q.id] for q in assignment.questions}
+
+
+# ---------------------------------------------------------------- the kit's own code
+
+
+@lru_cache(maxsize=None)
+def kit_dirs(roots: tuple[str, ...]) -> tuple[str, ...]:
+    """Folders of the kit's packages and modules: a graded object defined in there came from the kit."""
+    found = []
+    for root in roots:
+        spec = importlib.util.find_spec(root)
+        if spec is None:
+            continue
+        for location in (spec.submodule_search_locations or [os.path.dirname(spec.origin or "")]):
+            if location:
+                found.append(os.path.realpath(location) + os.sep)
+    return tuple(found)
+
+
+def origin_problem(name: str, where: dict, roots: tuple[str, ...]) -> str | None:
+    """A reason when a graded object was not written in the notebook: it comes from the kit's
+    own modules, or from code run with ``exec`` (how a copied answer key would arrive)."""
+    module, file = str(where.get("module", "")), str(where.get("file", ""))
+    if module.split(".")[0] in roots or (file and os.path.realpath(file).startswith(kit_dirs(roots))):
+        return f"{name}이(가) 채점 도구의 모듈({module or file})에서 왔습니다."
+    if file == "<string>":
+        return f"{name}이(가) 노트북 셀이 아니라 exec 등으로 실행한 문자열 코드에서 정의되었습니다."
+    return None
+
+
+def kit_violation(question: Question, notebook: submission.Submission, origins: dict,
+                  roots: tuple[str, ...]) -> str | None:
+    """A reason when a graded object of the question comes from the kit itself."""
+    for name in question.objects:
+        problem = origin_problem(name, origins.get(name) or {}, roots)
+        if problem:
+            return problem
+        for cell in notebook.defined_in.get(name, []):
+            if cell in notebook.kit_imports:
+                modules = ", ".join(notebook.kit_imports[cell])
+                return f"{name}을(를) 정의한 코드 셀 {cell + 1}이 채점 도구 모듈({modules})을 불러옵니다."
+    return None
+
+
+# ---------------------------------------------------------------- grading
 
 
 def grader_error_status(error: BaseException) -> str:
     return f"{GRADER_ERROR} ({type(error).__name__}: {str(error)[:200]}) — 자세한 내용은 traceback.txt"
 
 
-def grade_notebook(path: Path, name: str, questions: Sequence[Question], mnist_path: Path | None,
-                   limits: Limits = Limits(), probe_cache: ProbeCache = ProbeCache(None),
-                   expected: dict[str, dict] | None = None) -> SubmissionResult:
-    """Grade one notebook. Never raises for a fault of the submission or of the kit: a kit
-    error becomes the result's ``grader_error`` (traceback) and a status, and the questions it
-    kept from being graded score 0 with that reason."""
+def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Limits = Limits(),
+                   probe_cache: ProbeCache = ProbeCache(None), expected: dict | None = None) -> SubmissionResult:
+    """Grade one notebook. ``data`` maps each of the assignment's datasets to its file.
+
+    Never raises for a fault of the submission or of the kit: a kit error becomes the
+    result's ``grader_error`` (traceback) and a status, and the questions it kept from being
+    graded score 0 with that reason."""
     started = time.monotonic()
-    expected = expected if expected is not None else expected_observations(questions)
+    questions = assignment.questions
+    expected = expected if expected is not None else expected_observations(assignment)
+    roots = assignment.kit_roots
+
+    def result(cases, status, **extra):
+        return SubmissionResult(name, str(path), cases, status, seconds=time.monotonic() - started,
+                                assignment=assignment.id, **extra)
+
     try:
-        notebook = submission.read(path)
+        notebook = submission.read(path, roots)
     except (submission.UnreadableSubmission, OSError) as error:
         reason = str(error) if isinstance(error, submission.UnreadableSubmission) else f"파일을 읽을 수 없습니다: {error}"
-        cases = [r for q in questions for r in judge_question(q, None, expected[q.id], reason)]
-        return SubmissionResult(name, str(path), cases, reason, seconds=time.monotonic() - started)
+        return result([r for q in questions for r in judge_question(q, None, expected[q.id], reason)], reason)
 
-    status: list[str] = []
-    cell_errors: list[str] = []
-    cases: list[CaseResult] = []
+    status, cell_errors, cases, cached, errors = [], [], [], [], []
     graded: set[str] = set()
-    cached: list[str] = []
-    errors: list[str] = []
+    hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
 
     def kit_failed(error: BaseException, question: Question | None = None) -> None:
         errors.append(traceback.format_exc())
-        status.append(f"{question.id}: " + grader_error_status(error) if question else grader_error_status(error))
+        status.append((f"{question.id}: " if question else "") + grader_error_status(error))
 
     try:
+        setup = KernelSetup.for_assignment(assignment, data, limits)
         with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir, \
-                KernelSession(notebook.cells, Path(workdir), mnist_path, limits) as session:
+                KernelSession(notebook.cells, Path(workdir), setup, limits) as session:
             for outcome in session.run_cells():
                 label = f"코드 셀 {outcome.index + 1}"
                 if outcome.status in ("timeout", "died", "stuck", "skipped"):
@@ -115,7 +179,7 @@ def grade_notebook(path: Path, name: str, questions: Sequence[Question], mnist_p
             for question in questions:
                 try:
                     cases += _grade_question(session, question, notebook, origins, expected[question.id],
-                                             probe_cache, status, cached)
+                                             probe_cache, status, cached, roots)
                 except Exception as error:  # a bug of the kit costs this question, not the batch
                     kit_failed(error, question)
                     cases += judge_question(question, None, expected[question.id],
@@ -127,14 +191,33 @@ def grade_notebook(path: Path, name: str, questions: Sequence[Question], mnist_p
             if question.id not in graded:
                 cases += judge_question(question, None, expected[question.id],
                                         f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
-    return SubmissionResult(name, str(path), cases, "; ".join(status) or "ok", cell_errors,
-                            time.monotonic() - started, grader_error="\n".join(errors), cached=cached)
+    return result(cases, "; ".join(status) or "ok", cell_errors=cell_errors, grader_error="\n".join(errors),
+                  cached=cached, code_hashes=hashes)
+
+
+def code_hashes(notebook: submission.Submission, names) -> dict:
+    """Per graded name, the hash of its (last) definition with names, comments and layout
+    normalized: the class report groups submissions with the same code by it."""
+    from ..reports.similar import normalized_hash
+
+    return {name: normalized_hash(notebook.cells[notebook.defined_in[name][-1]], name)
+            if name in notebook.defined_in else None for name in names}
+
+
+def reference_hashes(assignment) -> dict:
+    """The same hashes of the answer key's definitions ("the course text's code")."""
+    import importlib.util
+
+    from ..reports.similar import normalized_hash
+
+    source = Path(importlib.util.find_spec(assignment.answer_key).origin).read_text(encoding="utf-8")
+    return {name: normalized_hash(source, name) for q in assignment.questions for name in q.objects}
 
 
 def _grade_question(session: KernelSession, question: Question, notebook: submission.Submission,
                     origins: dict, expected: dict, probe_cache: ProbeCache, status: list[str],
-                    cached: list[str]) -> list[CaseResult]:
-    kit = kit_violation(question, notebook, origins)
+                    cached: list[str], roots: tuple[str, ...]) -> list[CaseResult]:
+    kit = kit_violation(question, notebook, origins, roots)
     if kit:
         status.append(f"{question.id}: {kit}")
         return judge_question(question, None, expected, kit + " 이 문제는 0점입니다.")
@@ -151,52 +234,28 @@ def _probe(session: KernelSession, question: Question, notebook: submission.Subm
     """The question's observations, slow probes served from the cache when the code is known.
     While this worker computes a slow probe, another worker that needs the same key waits
     for it (``ProbeCache.claim``) instead of computing it too."""
-    specs, found, keys = dict(question.specs), {}, {}
+    specs, found, keys = question.specs, {}, {}
     with contextlib.ExitStack() as claims:
-        for name in sorted(CACHED_PROBES & specs.keys()):
-            key = code_key(specs[name], question.objects, notebook)
+        for probe_key in sorted(key for key, probe in question.probes.items() if probe.cached):
+            key = code_key(specs[probe_key], question.objects, notebook, session.setup.probe_modules)
             hit = claims.enter_context(probe_cache.claim(key))
             if hit is not None:
-                del specs[name]
-                found[name] = hit
-                cached.append(f"{question.id}:{name}")
+                del specs[probe_key]
+                found[probe_key] = hit
+                cached.append(f"{question.id}:{probe_key}")
             else:
-                keys[name] = key
+                keys[probe_key] = key
         observed = session.probe(specs) if specs else {}
-        for name, key in keys.items():
-            if name in observed:
-                probe_cache.put(key, observed[name])
+        for probe_key, key in keys.items():
+            if probe_key in observed:
+                probe_cache.put(key, observed[probe_key])
     return {**observed, **found}
 
 
-def _origins(session: KernelSession, questions: Sequence[Question]) -> dict:
+def _origins(session: KernelSession, questions) -> dict:
     names = sorted({name for q in questions for name in q.objects})
     try:
         observation = session.probe({"origins": {"op": "origins", "objects": names}})["origins"]
     except ProbeFailed:
         return {}
     return observation.get("origins", {}) if observation.get("ok") else {}
-
-
-def origin_problem(name: str, where: dict) -> str | None:
-    """A reason when a graded object was not written in the notebook: it comes from the kit's
-    own modules, or from code run with ``exec`` (how a copied reference file would arrive)."""
-    module, file = str(where.get("module", "")), str(where.get("file", ""))
-    if module.split(".")[0] in KIT_PACKAGES or file.startswith(KIT_DIRS):
-        return f"{name}이(가) 채점 도구의 모듈({module or file})에서 왔습니다."
-    if file == "<string>":
-        return f"{name}이(가) 노트북 셀이 아니라 exec 등으로 실행한 문자열 코드에서 정의되었습니다."
-    return None
-
-
-def kit_violation(question: Question, notebook: submission.Submission, origins: dict) -> str | None:
-    """A reason when a graded object of the question comes from the kit itself."""
-    for name in question.objects:
-        problem = origin_problem(name, origins.get(name) or {})
-        if problem:
-            return problem
-        for cell in notebook.defined_in.get(name, []):
-            if cell in notebook.kit_imports:
-                modules = ", ".join(notebook.kit_imports[cell])
-                return f"{name}을(를) 정의한 코드 셀 {cell + 1}이 채점 도구 모듈({modules})을 불러옵니다."
-    return None

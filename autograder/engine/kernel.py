@@ -1,10 +1,10 @@
 """A submission's code, executing in its own Jupyter kernel with limits.
 
-The kernel runs a harness cell first (output cap, the kit made unimportable, MNIST served
-from a local file), then the student's cells one by one. A cell that overruns its time
-limit is interrupted; a cell that kills the kernel or leaves it unresponsive is skipped and
-the kernel is started again with the cells before it replayed, so the questions whose code
-is intact are still graded. Probes then run in the same kernel and come back as JSON.
+The kernel runs a harness cell first (output cap, the kit made unimportable, datasets served
+from local files), then the student's cells one by one. A cell that overruns its time limit
+is interrupted; a cell that kills the kernel or leaves it unresponsive is skipped and the
+kernel is started again with the cells before it replayed, so the questions whose code is
+intact are still graded. Probes then run in the same kernel and come back as JSON.
 """
 
 from __future__ import annotations
@@ -17,32 +17,21 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import nbformat
 import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from .. import mnist
-from . import runtime
+from ..kernel_side import runtime
+from . import kernel_code
 
-RUNTIME_SOURCE = Path(runtime.__file__).read_text(encoding="utf-8")
-KIT_PACKAGES = ("solutions", "autograder")
+# What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
+# otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
+# zeroes a test cell that writes there), a fixed hash seed, plots without a display.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
 LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
-
-
-def kill_live_kernels() -> None:
-    """Kill every kernel this process started, and their children: a grading worker that is
-    told to stop must not leave kernels running (they live in sessions of their own)."""
-    for pid in list(LIVE_KERNELS):
-        try:
-            process = psutil.Process(pid)
-            for child in process.children(recursive=True):
-                child.kill()
-            process.kill()
-        except psutil.Error:
-            pass
-        LIVE_KERNELS.discard(pid)
 
 
 @dataclass(frozen=True)
@@ -52,6 +41,27 @@ class Limits:
     memory_mb: int = 4096  # resident memory of the kernel and its children
     output_chars: int = 200_000  # printed text kept per stream
     restarts: int = 3
+    device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
+
+
+@dataclass(frozen=True)
+class KernelSetup:
+    """What a graded kernel is given: its environment, its first cell, the kernel-side probe
+    modules of the assignment."""
+
+    env: Mapping[str, str]
+    harness: str
+    probe_modules: tuple[str, ...] = ()
+
+    @classmethod
+    def for_assignment(cls, assignment, data: Mapping, limits: Limits) -> "KernelSetup":
+        """``data``: dataset -> file, as the grader resolved them."""
+        env = dict(KERNEL_ENV, **{dataset.env_var: str(path) for dataset, path in data.items()})
+        if limits.device == "cpu":
+            env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
+        patches = [dataset.kernel_patch(path) for dataset, path in data.items()]
+        return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches),
+                   tuple(assignment.probe_modules))
 
 
 @dataclass
@@ -65,48 +75,37 @@ class ProbeFailed(Exception):
     """The probes of a question could not report (timeout, dead kernel); message in Korean."""
 
 
-def harness_source(mnist_path: Path | None, output_chars: int) -> str:
-    """First cell of every graded kernel. Sent as text: the kernel never imports the kit."""
-    lines = [
-        "import sys as _sys",
-        "class _ChO2Capped:",
-        "    def __init__(self, stream, limit):",
-        "        self._stream, self._limit, self._used = stream, limit, 0",
-        "    def write(self, text):",
-        "        if self._used < self._limit:",
-        "            self._stream.write(text[: self._limit - self._used])",
-        "            if self._used + len(text) >= self._limit:",
-        "                self._stream.write('\\n[출력이 너무 길어 이후 출력은 생략합니다]\\n')",
-        "        self._used += len(text)",
-        "        return len(text)",
-        "    def __getattr__(self, name):",
-        "        return getattr(self._stream, name)",
-        f"_sys.stdout = _ChO2Capped(_sys.stdout, {output_chars})",
-        f"_sys.stderr = _ChO2Capped(_sys.stderr, {output_chars})",
-        "class _ChO2Blocker:",
-        f"    blocked = {KIT_PACKAGES!r}",
-        "    def find_spec(self, name, path=None, target=None):",
-        "        if name.split('.')[0] in self.blocked:",
-        "            raise ImportError(f'채점 중에는 {name} 모듈을 불러올 수 없습니다 (채점 도구의 모듈입니다).')",
-        "        return None",
-        "_sys.meta_path.insert(0, _ChO2Blocker())",
-        "del _ChO2Capped, _ChO2Blocker, _sys",
-    ]
-    source = "\n".join(lines) + "\n"
-    if mnist_path is not None:
-        source += mnist.keras_patch_source(mnist_path)
-    return source
+def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[str] = ()) -> str:
+    """First cell of every graded kernel (sent as text: the kernel never imports the kit)."""
+    body = f"modules['autograder.kernel_side.harness'].install({output_chars!r}, {tuple(blocked)!r})"
+    return kernel_code.cell(kernel_code.HARNESS, body) + "".join(patches)
 
 
-def probe_source(specs: list[dict], out_path: Path) -> str:
-    return (
-        "def _ch02_probe(namespace):\n"
-        "    runtime = {'__name__': 'ch02_runtime'}\n"
-        f"    exec(compile({RUNTIME_SOURCE!r}, {runtime.RUNTIME_FILENAME!r}, 'exec'), runtime)\n"
-        f"    runtime['main'](namespace, runtime['json'].loads({json.dumps(specs)!r}), {str(out_path)!r})\n"
-        "_ch02_probe(globals())\n"
-        "del _ch02_probe\n"
-    )
+def probe_source(probe_modules: tuple[str, ...], specs: list[dict], out_path: Path) -> str:
+    body = (f"modules['autograder.kernel_side.runtime'].main(namespace, __import__('json').loads("
+            f"{json.dumps(specs)!r}), {str(out_path)!r}, [modules[name].PROBES for name in {tuple(probe_modules)!r}])")
+    return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules), body)
+
+
+def kill_live_kernels() -> None:
+    """Kill every kernel this process started (and anything they started): a grading worker
+    that is told to stop must not leave kernels running. They live in sessions of their own,
+    so a signal to the worker's group does not reach them; a kernel still starting is not yet
+    in ``LIVE_KERNELS`` but is already a child of this process."""
+    targets = set(LIVE_KERNELS)
+    try:
+        targets |= {child.pid for child in psutil.Process().children(recursive=True)}
+    except psutil.Error:
+        pass
+    for pid in targets:
+        try:
+            process = psutil.Process(pid)
+            for child in process.children(recursive=True):
+                child.kill()
+            process.kill()
+        except psutil.Error:
+            pass
+    LIVE_KERNELS.clear()
 
 
 def _error_text(cell) -> str:
@@ -120,25 +119,20 @@ def _error_text(cell) -> str:
 class KernelSession:
     cells: list[str]
     workdir: Path
-    mnist_path: Path | None = None
+    setup: KernelSetup
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self):
         self.outcomes: dict[int, CellOutcome] = {}
         self.skip: set[int] = set()
-        self.notes: list[str] = []  # Korean, for the status column
         self.memory_exceeded = False
         self._client: NotebookClient | None = None
-        self._watcher: threading.Thread | None = None
         self._restarts = 0
 
     # ------------------------------------------------------------------ kernel life
 
     def _start(self) -> None:
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", MPLBACKEND="Agg",
-                   PYTHONWARNINGS="ignore")
-        if self.mnist_path is not None:
-            env[mnist.ENV_VAR] = str(self.mnist_path)
+        env = dict(os.environ, **self.setup.env)
         notebook = nbformat.v4.new_notebook()
         client = NotebookClient(
             notebook, timeout=self.limits.cell_seconds, kernel_name="python3", allow_errors=True,
@@ -153,9 +147,8 @@ class KernelSession:
         pid = self._pid(client)
         if pid is not None:
             LIVE_KERNELS.add(pid)
-        self._watcher = threading.Thread(target=self._watch_memory, args=(client,), daemon=True)
-        self._watcher.start()
-        self._execute(harness_source(self.mnist_path, self.limits.output_chars), 120)
+        threading.Thread(target=self._watch_memory, args=(client,), daemon=True).start()
+        self._execute(self.setup.harness, 120)
 
     def _pid(self, client) -> int | None:
         process = getattr(getattr(client.km, "provisioner", None), "process", None)
@@ -231,24 +224,28 @@ class KernelSession:
             return False
         return time.monotonic() - started < 10
 
+    def _replay(self) -> CellOutcome | None:
+        """A fresh kernel running every cell not skipped, in order; returns the outcome of
+        the first cell that kills or hangs the kernel (the run stops there), else None."""
+        self.close()
+        self._start()
+        budget_end = time.monotonic() + self.limits.notebook_seconds
+        for index, source in enumerate(self.cells):
+            if index in self.skip:
+                continue
+            if time.monotonic() > budget_end:
+                self.outcomes[index] = CellOutcome(index, "skipped", "노트북 전체 시간 제한 초과")
+                continue
+            status, error = self._execute(source, self.limits.cell_seconds)
+            if status in ("died", "stuck"):
+                return CellOutcome(index, status, self._death_reason(status))
+            self.outcomes[index] = CellOutcome(index, status, error)
+        return None
+
     def run_cells(self) -> list[CellOutcome]:
         """Execute the notebook; cells that kill or hang the kernel are skipped on replay."""
         while True:
-            self.close()
-            self._start()
-            budget_end = time.monotonic() + self.limits.notebook_seconds
-            broken = None
-            for index, source in enumerate(self.cells):
-                if index in self.skip:
-                    continue
-                if time.monotonic() > budget_end:
-                    self.outcomes[index] = CellOutcome(index, "skipped", "노트북 전체 시간 제한 초과")
-                    continue
-                status, error = self._execute(source, self.limits.cell_seconds)
-                if status in ("died", "stuck"):
-                    broken = CellOutcome(index, status, self._death_reason(status))
-                    break
-                self.outcomes[index] = CellOutcome(index, status, error)
+            broken = self._replay()
             if broken is None:
                 return [self.outcomes[i] for i in sorted(self.outcomes)]
             self.outcomes[broken.index] = broken
@@ -267,15 +264,15 @@ class KernelSession:
             return f"메모리 한도({self.limits.memory_mb} MB)를 넘어 커널이 종료되었습니다"
         return "커널이 종료되었습니다"
 
-    def probe(self, specs: dict[str, dict]) -> dict[str, dict]:
+    def probe(self, specs: dict) -> dict:
         """Run probes in the kernel; keys of ``specs`` map to observations."""
         if self._client is None:
             raise ProbeFailed("커널이 실행 중이 아닙니다.")
         out_path = self.workdir / f".probe-{uuid.uuid4().hex}.json"
         keys = list(specs)
-        seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS))
-                           for spec in specs.values())
-        status, error = self._execute(probe_source([specs[k] for k in keys], out_path), seconds)
+        seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS)) for spec in specs.values())
+        status, error = self._execute(probe_source(self.setup.probe_modules, [specs[k] for k in keys], out_path),
+                                      seconds)
         if status in ("died", "stuck"):
             reason = self._death_reason(status)
             self._recover()
@@ -297,11 +294,5 @@ class KernelSession:
             self.close()
             return
         self._restarts += 1
-        self.close()
-        self._start()
-        for index, source in enumerate(self.cells):
-            if index not in self.skip:
-                status, _ = self._execute(source, self.limits.cell_seconds)
-                if status in ("died", "stuck"):
-                    self.close()
-                    return
+        if self._replay() is not None:
+            self.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import runtime
+from ..kernel_side import runtime
 
 
 def value(payload_or_array, max_chars: int = 300) -> str:

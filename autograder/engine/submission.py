@@ -15,8 +15,6 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from . import kernel
-
 MAX_BYTES = 50 * 1024 * 1024
 STRIPPED_CALLS = {"fit"}  # fit(...) and anything.fit(...)
 STRIPPED_OBJECTS = {"grader"}  # grader.check(...), grader.export(...)
@@ -34,7 +32,7 @@ class Submission:
     defined_in: dict[str, list[int]] = field(default_factory=dict)  # name -> cells defining it
 
 
-def read(path: Path) -> Submission:
+def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -> Submission:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise UnreadableSubmission(f"파일이 너무 큽니다 ({path.stat().st_size // 2**20} MB).")
@@ -62,7 +60,7 @@ def read(path: Path) -> Submission:
         tree = _parse(source)
         if tree is None:
             continue
-        kit = kit_modules(tree)
+        kit = kit_modules(tree, kit_roots)
         if kit:
             submission.kit_imports[index] = kit
         for name in defined_names(tree):
@@ -105,7 +103,7 @@ def _is_stripped(func: ast.expr) -> bool:
     return False
 
 
-def kit_modules(tree: ast.Module) -> list[str]:
+def kit_modules(tree: ast.Module, roots: tuple[str, ...]) -> list[str]:
     """Kit modules a cell imports, by statement or by name in a string (importlib, __import__)."""
     found = []
     for node in ast.walk(tree):
@@ -115,20 +113,26 @@ def kit_modules(tree: ast.Module) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names = [node.module]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names = [node.value] if node.value.split(".")[0] in kernel.KIT_PACKAGES else []
-        found += [name for name in names if name.split(".")[0] in kernel.KIT_PACKAGES]
+            names = [node.value]
+        found += [name for name in names if name.split(".")[0] in roots]
     return sorted(set(found))
 
 
+def bound_names(node: ast.stmt, imports: bool = True) -> list[str]:
+    """Top-level names one statement binds: definitions, assignments and (unless ``imports``
+    is false) imports."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if imports and isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    else:
+        return []
+    return [sub.id for target in targets for sub in ast.walk(target) if isinstance(sub, ast.Name)]
+
+
 def defined_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    return names
+    return {name for node in tree.body for name in bound_names(node)}

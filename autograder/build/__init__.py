@@ -1,1 +1,0 @@
-"""Builders: the student and solution notebooks, the otter/Gradescope zip and the nbgrader course."""

@@ -1,0 +1,30 @@
+"""The chapter-2 assignment: "신경망의 수학적 구성 요소" (Deep Learning with Python, 2nd ed.)."""
+
+from __future__ import annotations
+
+from ..assignment import ROOT, Assignment
+from ..mnist import MNIST
+from . import (q1_keras_mnist, q2_tensor_slicing, q3_elementwise, q4_broadcasting, q5_dot, q6_transpose,
+               q7_gradient_tape, q8_from_scratch, selfchecks)
+
+QUESTIONS = (q1_keras_mnist, q2_tensor_slicing, q3_elementwise, q4_broadcasting, q5_dot, q6_transpose,
+             q7_gradient_tape, q8_from_scratch)
+
+
+def questions():
+    """All questions, in notebook order: the same checks on every machine (100 points)."""
+    return tuple(module.question() for module in QUESTIONS)
+
+
+ASSIGNMENT = Assignment(
+    id="ch02",
+    title="2장 신경망의 수학적 구성 요소",
+    module=__name__,
+    notebook=ROOT / "assignments" / "ch02" / "ch02.ipynb",
+    answer_key="solutions.ch02",
+    questions_factory=questions,
+    probe_modules=("autograder.ch02.probes",),
+    datasets=(MNIST,),
+    public_checks=selfchecks.public_checks,
+    preload=("tensorflow",),
+)

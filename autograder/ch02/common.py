@@ -1,0 +1,47 @@
+"""Helpers shared by the chapter-2 questions: seeded inputs and judges of one probe."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import show
+from ..engine.cases import ProbeKey, Verdict
+from ..kernel_side import runtime
+
+SEED = 20260902
+
+
+def rng(question_id: str) -> np.random.Generator:
+    """Inputs are drawn when the questions are built, from a seed per question: grading is
+    deterministic and every front-end sees the same inputs."""
+    return np.random.default_rng([SEED, sum(map(ord, question_id))])
+
+
+def mixed(generator: np.random.Generator, shape, kind: str) -> np.ndarray:
+    """Random values of a dtype, negative ones included."""
+    if kind in ("int32", "int64"):
+        return generator.integers(-50, 50, size=shape).astype(kind)
+    return generator.normal(0, 10, size=shape).astype(kind)
+
+
+def on_probe(key: ProbeKey, call: str):
+    """A judge of one probe's observation: fails with the Korean reason when the probed code
+    raised, otherwise hands ``check(got, want)`` the student's and the answer key's data."""
+    def wrap(check):
+        def judge(observed, expected):
+            got = observed[key]
+            if not got.get("ok"):
+                return Verdict(False, f"{call} 실행 실패: " + show.error(got))
+            return check(got, expected.get(key))
+        judge.check = check  # the bare check, for judges that build on another
+        return judge
+    return wrap
+
+
+def first_difference(got: list, want: list, atol: float):
+    """Index and arrays of the first weight that differs, or None."""
+    for index, (have, ref) in enumerate(zip(got, want)):
+        have, ref = runtime.decode_array(have), runtime.decode_array(ref)
+        if have.shape != ref.shape or not np.allclose(have, ref, atol=atol):
+            return index, have, ref
+    return None

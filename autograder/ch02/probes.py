@@ -1,0 +1,297 @@
+"""The chapter-2 assignment's own probes: the Keras model of 2.1 and the from-scratch model of
+2.5 (known-good stand-ins, so each class and function is checked on its own, and the
+training check).
+
+Kernel-side: sent into the student's kernel as text with the generic runtime; imported
+normally in the grader's process, where the same probes run on the answer key.
+"""
+
+import math
+import random
+import time
+
+import numpy as np
+
+from ..kernel_side.mnist_file import read as read_mnist
+from ..kernel_side.runtime import (ProbeTimeout, decode, encode, encode_array, globals_of, lookup, quiet,
+                                   swapped, tensor_kind_of)
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def probe_keras_model(namespace, spec):
+    """Structure of ``build_model()`` and its output on a small batch."""
+    tf = _tf()
+    model = lookup(namespace, "build_model")()
+    batch = decode(spec["batch"])
+    info = {"class": f"{type(model).__module__}.{type(model).__name__}",
+            "is_sequential": isinstance(model, tf.keras.Sequential)}
+    layers = []
+    for layer in getattr(model, "layers", []):
+        activation = getattr(layer, "activation", None)  # keras.activations.relu or tf.nn.relu
+        layers.append({"class": type(layer).__name__, "units": getattr(layer, "units", None),
+                       "activation": (_name_of(activation) or "").removesuffix("_v2")})  # tf.nn.softmax
+    info["layers"] = layers
+    optimizer = getattr(model, "optimizer", None)
+    info["optimizer"] = type(optimizer).__name__ if optimizer is not None else None
+    info["loss"] = _name_of(getattr(model, "loss", None))
+    metrics = []
+    compile_config = getattr(model, "_compile_config", None)
+    if compile_config is not None:
+        metrics = compile_config.config.get("metrics") or []
+    if not isinstance(metrics, (list, tuple)):
+        metrics = [metrics]
+    info["metrics"] = [_name_of(m) for m in metrics]
+    info["compiled"] = bool(getattr(model, "compiled", False))
+    output = model(batch)
+    info["output"] = encode_array(np.asarray(output))
+    return info
+
+
+def _name_of(thing):
+    """``"relu"`` for "relu", keras.activations.relu, tf.nn.relu or a Loss/Metric object."""
+    if thing is None or isinstance(thing, str):
+        return thing
+    name = getattr(thing, "name", None) or getattr(thing, "__name__", None)
+    return name if isinstance(name, str) else repr(thing)[:80]
+
+
+class _Layer:
+    """A known-good dense layer, so NaiveSequential can be checked on its own."""
+
+    def __init__(self, W, b, activation):
+        tf = _tf()
+        self.W, self.b, self.activation = tf.Variable(W), tf.Variable(b), activation
+
+    def __call__(self, inputs):
+        return self.activation(_tf().matmul(inputs, self.W) + self.b)
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+
+
+class _Model:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, inputs):
+        for layer in self.layers:
+            inputs = layer(inputs)
+        return inputs
+
+    @property
+    def weights(self):
+        return [w for layer in self.layers for w in layer.weights]
+
+
+def _weights_payload(weights):
+    return [{"kind": tensor_kind_of(w) or type(w).__name__,
+             "trainable": bool(getattr(w, "trainable", False)),
+             **encode_array(np.asarray(w))} for w in weights]
+
+
+def probe_naive_dense(namespace, spec):
+    tf = _tf()
+    tf.random.set_seed(spec["seed"])
+    layer = lookup(namespace, "NaiveDense")(
+        input_size=spec["input_size"], output_size=spec["output_size"], activation=tf.nn.relu)
+    weights = list(layer.weights)
+    x = decode(spec["inputs"])
+    return {"weights": _weights_payload(weights), "output": encode_array(np.asarray(layer(x)))}
+
+
+def _activation(name):
+    tf = _tf()
+    return {"relu": tf.nn.relu, "softmax": tf.nn.softmax}[name]
+
+
+def _known_model(spec):
+    return _Model([_Layer(decode(l["W"]), decode(l["b"]), _activation(l["activation"]))
+                   for l in spec["layers"]])
+
+
+def probe_naive_sequential(namespace, spec):
+    known = _known_model(spec)
+    model = lookup(namespace, "NaiveSequential")(known.layers)
+    weights = list(model.weights)
+    return {"weights": _weights_payload(weights),
+            "same_objects": [any(w is k for k in known.weights) for w in weights],
+            "output": encode_array(np.asarray(model(decode(spec["inputs"]))))}
+
+
+def probe_batch_generator(namespace, spec):
+    images, labels = decode(spec["images"]), decode(spec["labels"])
+    cls = lookup(namespace, "BatchGenerator")
+    kwargs = {"batch_size": spec["batch_size"]} if spec.get("batch_size") else {}
+    generator = cls(images, labels, **kwargs)
+    num_batches = generator.num_batches
+    if type(num_batches) not in (int, np.int64, np.int32) or not 0 <= num_batches <= 10_000:
+        return {"num_batches": repr(num_batches)[:80], "batches": []}
+    batches = []
+    for _ in range(int(num_batches)):
+        batch_images, batch_labels = generator.next()
+        batches.append({"images": encode_array(np.asarray(batch_images)),
+                        "labels": encode_array(np.asarray(batch_labels))})
+    return {"num_batches": int(num_batches), "batches": batches}
+
+
+def fresh_optimizers(namespace):
+    """New copies of Keras optimizers found in the namespace: a Keras 3 optimizer only
+    updates the variables it was first built with, and the probes use new variables."""
+    tf = _tf()
+    fresh = {}
+    for name, value in list(namespace.items()):
+        if isinstance(value, tf.keras.optimizers.Optimizer):
+            fresh[name] = type(value).from_config(value.get_config())
+    return fresh
+
+
+def probe_update_weights(namespace, spec):
+    tf = _tf()
+    update = lookup(namespace, "update_weights")
+    weights = [tf.Variable(decode(w)) for w in spec["weights"]]
+    gradients = [tf.constant(decode(g)) for g in spec["gradients"]]
+    decoy = _known_model(spec["decoy"])
+    scope = globals_of(update, namespace)
+    with swapped(scope, {"model": decoy, **fresh_optimizers(scope)}):
+        update(gradients, weights)
+    # Raw values only: the comparison happens in the grader's process, out of reach of a
+    # patched NumPy in this one.
+    return {"weights": [encode_array(np.asarray(w)) for w in weights],
+            "decoy": [encode_array(np.asarray(w)) for w in decoy.weights]}
+
+
+def _sgd_update(gradients, weights):
+    for gradient, weight in zip(gradients, weights):
+        weight.assign_sub(gradient * 1e-3)
+
+
+def probe_training_step(namespace, spec):
+    step = lookup(namespace, "one_training_step")
+    model = _known_model(spec)
+    images, labels = decode(spec["images"]), decode(spec["labels"])
+    with swapped(globals_of(step, namespace), {"update_weights": _sgd_update}):
+        loss = step(model, images, labels)
+    return {"loss": encode(loss), "weights": [encode_array(np.asarray(w)) for w in model.weights]}
+
+
+class _Batches:
+    """A known-good BatchGenerator, so ``fit`` is checked on its own."""
+
+    def __init__(self, images, labels, batch_size=128):
+        self.index, self.images, self.labels, self.batch_size = 0, images, labels, batch_size
+        self.num_batches = math.ceil(len(images) / batch_size)
+
+    def next(self):
+        start, self.index = self.index, self.index + self.batch_size
+        return self.images[start:self.index], self.labels[start:self.index]
+
+
+def probe_fit(namespace, spec):
+    """The batch sizes ``fit`` hands to ``one_training_step`` (recorded, not trained on)."""
+    fit = lookup(namespace, "fit")
+    sizes = []
+
+    def record_step(model, images_batch, labels_batch):
+        sizes.append(int(len(images_batch)))
+        if len(sizes) > 10_000:
+            raise RuntimeError("one_training_step가 너무 많이 호출되었습니다")
+        return _tf().constant(0.5)
+
+    images, labels = decode(spec["images"]), decode(spec["labels"])
+    with swapped(globals_of(fit, namespace), {"one_training_step": record_step, "BatchGenerator": _Batches}):
+        fit(_Model([]), images, labels, epochs=spec["epochs"], batch_size=spec["batch_size"])
+    return {"sizes": sizes}
+
+
+def _mnist():
+    """MNIST as the grader provides it ($MNIST_NPZ), else through Keras (its cache or its own
+    download, checked against Keras's hash), ready for the model: (n, 784) float32 in [0, 1]."""
+    import os
+
+    path = os.environ.get("MNIST_NPZ")
+    try:
+        if path:
+            (x_train, y_train), (x_test, y_test) = read_mnist(path)
+        else:
+            from keras.datasets import mnist
+
+            (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    except Exception as error:
+        raise RuntimeError(f"MNIST 데이터를 불러올 수 없습니다 ({type(error).__name__}: {error})") from None
+    prepare = lambda x: x.reshape((len(x), 28 * 28)).astype("float32") / 255
+    return prepare(x_train), y_train, prepare(x_test), y_test
+
+
+def _seed_everything(seed):
+    tf = _tf()
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+
+
+def probe_train(namespace, spec):
+    """The course's experiment with the student's classes and functions: a fresh two-layer
+    model, ``fit`` for the given epochs, predictions on the test set.
+
+    The training step is compiled with ``tf.function`` when it traces (about 2.4x faster on
+    CPU); otherwise it runs eagerly. Attempts are retried with the next seed only while
+    the accuracy is close to the bar, so an unlucky correct model is not failed."""
+    tf = _tf()
+    gpus = tf.config.list_logical_devices("GPU")  # TensorFlow places the ops there when it sees one
+    device = f"GPU ({gpus[0].name})" if gpus else "CPU"
+    x_train, y_train, x_test, y_test = _mnist()
+    make_layer, make_model = lookup(namespace, "NaiveDense"), lookup(namespace, "NaiveSequential")
+    fit, step = lookup(namespace, "fit"), lookup(namespace, "one_training_step")
+    attempts, compiled = [], True
+    for seed in spec["seeds"]:
+        while True:
+            _seed_everything(seed)
+            model = make_model([
+                make_layer(input_size=28 * 28, output_size=512, activation=tf.nn.relu),
+                make_layer(input_size=512, output_size=10, activation=tf.nn.softmax),
+            ])
+            chosen = tf.function(step, reduce_retracing=True) if compiled else step
+            started = time.perf_counter()
+            try:
+                scope = globals_of(fit, namespace)
+                with quiet(), swapped(scope, {"one_training_step": chosen, **fresh_optimizers(scope)}):
+                    fit(model, x_train, y_train, epochs=spec["epochs"], batch_size=spec["batch_size"])
+            except ProbeTimeout:
+                raise
+            except Exception:
+                if compiled:
+                    compiled = False  # tracing failed: the same attempt again, eagerly
+                    continue
+                raise
+            break
+        outputs = np.asarray(model(x_test), dtype=np.float32)
+        predictions = outputs.argmax(axis=1).astype(np.uint8) if outputs.ndim == 2 else np.zeros(0, np.uint8)
+        # The predicted classes come back; the grader compares them with the labels it reads
+        # itself. (An ndarray method: a student's patched NumPy cannot replace it.)
+        attempts.append({"seed": seed, "compiled": compiled, "seconds": time.perf_counter() - started,
+                         "output_shape": list(outputs.shape), "predictions": encode_array(predictions)})
+        accuracy = float(np.mean(predictions == y_test)) if len(predictions) == len(y_test) else 0.0
+        # (only decides whether to retry; the score is computed by the grader)
+        if accuracy >= spec["bar"] or accuracy < spec["retry_floor"]:
+            break
+    return {"attempts": attempts, "device": device}
+
+
+PROBES = {
+    "keras_model": probe_keras_model,
+    "naive_dense": probe_naive_dense,
+    "naive_sequential": probe_naive_sequential,
+    "batch_generator": probe_batch_generator,
+    "update_weights": probe_update_weights,
+    "training_step": probe_training_step,
+    "fit": probe_fit,
+    "train": probe_train,
+}
+
+

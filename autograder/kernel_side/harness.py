@@ -1,0 +1,48 @@
+"""What a graded kernel runs before the student's first cell.
+
+Kernel-side (sent as text, standard library only): printed output is capped so a notebook
+that prints tens of megabytes cannot flood the grader, and the kit's own packages cannot be
+imported by the student's cells.
+"""
+
+import sys
+
+
+class CappedStream:
+    """A text stream that passes on the first ``limit`` characters, then says it stopped."""
+
+    def __init__(self, stream, limit):
+        self._stream, self._limit, self._used = stream, limit, 0
+
+    def write(self, text):
+        if self._used < self._limit:
+            self._stream.write(text[: self._limit - self._used])
+            if self._used + len(text) >= self._limit:
+                self._stream.write("\n[출력이 너무 길어 이후 출력은 생략합니다]\n")
+        self._used += len(text)
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class KitBlocker:
+    """An import hook that refuses the kit's packages (the checks, the answer key)."""
+
+    def __init__(self, blocked):
+        self.blocked = tuple(blocked)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.blocked:
+            raise ImportError(f"채점 중에는 {name} 모듈을 불러올 수 없습니다 (채점 도구의 모듈입니다).")
+        return None
+
+
+def install(output_chars, blocked):
+    """Cap stdout and stderr, block the kit's packages; returns the blocker (otter removes it
+    again before its checks, which import the kit)."""
+    sys.stdout = CappedStream(sys.stdout, output_chars)
+    sys.stderr = CappedStream(sys.stderr, output_chars)
+    blocker = KitBlocker(blocked)
+    sys.meta_path.insert(0, blocker)
+    return blocker

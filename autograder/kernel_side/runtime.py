@@ -1,0 +1,319 @@
+"""Probe runtime: exercises graded objects and turns what happens into plain data.
+
+Kernel-side: it runs inside a student's kernel, sent there as text (standard library and
+NumPy; TensorFlow only where a probe needs it), where ``main`` calls the student's objects and
+writes the observations to a JSON file; and in the grader's own process, imported normally,
+where ``run_probe`` calls the answer key on the same inputs and ``decode`` reads
+observations back.
+
+A probe spec is plain JSON: ``{"op": ..., ...}``. An observation is plain JSON too, so nothing
+the student's code creates (an object with a fake ``__eq__``, a patched NumPy) crosses over.
+``op`` names a probe function: the generic ones here (``call``, ``origins``) or an
+assignment's own, from its probe module's ``PROBES`` table.
+"""
+
+import base64
+import contextlib
+import io
+import json
+import sys
+import time
+
+import numpy as np
+
+from . import limits
+
+CALL_SECONDS = 5  # one call of a graded function on a small input
+PROBE_SECONDS = 60  # any other probe, unless its spec says "limit"
+
+
+class ProbeTimeout(BaseException):
+    """Raised inside a probed call that overruns; BaseException so ``except Exception`` in
+    student code does not swallow it."""
+
+
+class Unsupported(Exception):
+    pass
+
+
+class TracingDisabled(Unsupported):
+    pass
+
+
+def time_limit(seconds):
+    return limits.time_limit(seconds, lambda: ProbeTimeout(f"{seconds}초 시간 제한 초과"))
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+def encode_array(array):
+    array = np.asarray(array)  # keeps 0-d arrays 0-d (ascontiguousarray would not)
+    return {"dtype": array.dtype.str, "shape": list(array.shape),
+            "data": base64.b64encode(array.tobytes(order="C")).decode("ascii")}
+
+
+def decode_array(payload):
+    data = base64.b64decode(payload["data"])
+    return np.frombuffer(data, dtype=np.dtype(payload["dtype"])).reshape(payload["shape"]).copy()
+
+
+def encode(value, depth=0):
+    """Plain-data form of a value, accepting only exact, known types."""
+    if depth > 4:
+        raise Unsupported("너무 깊게 중첩된 값")
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool:
+        return {"t": "bool", "v": value}
+    if kind is int:
+        return {"t": "int", "v": str(value)}
+    if kind is float:
+        return {"t": "float", "v": repr(value)}
+    if kind is np.ndarray:
+        if value.dtype == object:
+            raise Unsupported("dtype=object 어레이")
+        return {"t": "ndarray", **encode_array(value)}
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        return {"t": "npscalar", **encode_array(np.asarray(value))}
+    if kind in (list, tuple):
+        if len(value) > 64:
+            raise Unsupported("원소가 너무 많은 리스트")
+        return {"t": kind.__name__, "items": [encode(item, depth + 1) for item in value]}
+    tensor_kind = tensor_kind_of(value)
+    if tensor_kind:
+        return {"t": tensor_kind, **encode_array(value.numpy())}
+    raise Unsupported(f"지원하지 않는 반환 형식: {kind.__module__}.{kind.__qualname__}")
+
+
+def tensor_kind_of(value):
+    """"tensor" or "variable" for TensorFlow's eager tensors and variables, else None."""
+    module = type(value).__module__ or ""
+    if not module.startswith("tensorflow"):
+        return None
+    name = type(value).__name__
+    if name == "EagerTensor":
+        return "tensor"
+    if name in ("ResourceVariable", "UninitializedVariable") and hasattr(value, "numpy"):
+        return "variable"
+    return None
+
+
+def decode(payload):
+    """Inverse of ``encode``: NumPy arrays for array-like kinds, Python values otherwise."""
+    kind = payload["t"]
+    if kind == "none":
+        return None
+    if kind == "bool":
+        return bool(payload["v"])
+    if kind == "int":
+        return int(payload["v"])
+    if kind == "float":
+        return float(payload["v"])
+    if kind in ("ndarray", "npscalar", "tensor", "variable"):
+        return decode_array(payload)
+    if kind in ("list", "tuple"):
+        return [decode(item) for item in payload["items"]]
+    raise ValueError(f"unknown payload kind {kind!r}")
+
+
+def describe_error(error):
+    message = str(error)
+    if len(message) > 500:
+        message = message[:500] + "…"
+    return {"type": type(error).__name__, "message": message}
+
+
+# ----------------------------------------------------------------------------- guards
+
+
+class _CappedText(io.TextIOBase):
+    """Swallows what a probed call prints, keeping only its start."""
+
+    def __init__(self, limit=2000):
+        self.parts, self.size, self.limit = [], 0, limit
+
+    def write(self, text):
+        if self.size < self.limit:
+            self.parts.append(text[: self.limit - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def getvalue(self):
+        return "".join(self.parts)
+
+
+@contextlib.contextmanager
+def quiet():
+    sink = _CappedText()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield sink
+
+
+class LoopCounter:
+    """Counts Python line and call events in student code (``limits.StudentCode``).
+
+    Loop-based code runs at least one line per element it touches; code that hands the work
+    to a vectorised routine runs a handful of lines whatever the input size."""
+
+    def __init__(self):
+        self.events = 0
+        self.student = limits.StudentCode()
+
+    def _global(self, frame, event, arg):
+        if event == "call" and self.student(frame.f_code):
+            self.events += 1
+            return self._local
+        return None
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.events += 1
+        return self._local
+
+    def __enter__(self):
+        if type(sys.settrace).__name__ != "builtin_function_or_method":
+            raise TracingDisabled("sys.settrace가 바뀌어 반복문 실행을 확인할 수 없습니다")
+        self._previous = sys.gettrace()
+        sys.settrace(self._global)
+        return self
+
+    def __exit__(self, *exc):
+        sys.settrace(self._previous)
+        return False
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def collect_sources(obj, namespace, limit=12):
+    """Source of ``obj`` and of the user-defined functions it reaches by global name."""
+    import inspect
+    import types
+
+    seen, sources, queue = set(), [], [obj]
+    while queue and len(sources) < limit:
+        current = queue.pop(0)
+        code = getattr(current, "__code__", None)
+        if code is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        try:
+            source = inspect.getsource(current)
+        except (OSError, TypeError):
+            source = None
+        sources.append({"name": getattr(current, "__name__", "?"), "source": source})
+        codes = [code] + [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        names = {name for c in codes for name in c.co_names}
+        for name in sorted(names):
+            target = namespace.get(name)
+            if isinstance(target, types.FunctionType) and id(target) not in seen:
+                queue.append(target)
+    return sources
+
+
+def origin(obj):
+    """Where an object was defined: module name and file, for the kit-import rule."""
+    target = obj
+    if isinstance(obj, type):
+        target = next((v for v in vars(obj).values() if hasattr(v, "__code__")), obj)
+    code = getattr(target, "__code__", None)
+    return {"module": getattr(obj, "__module__", None) or "",
+            "file": code.co_filename if code is not None else ""}
+
+
+# ----------------------------------------------------------------------------- helpers for probes
+
+
+def lookup(namespace, name):
+    if name not in namespace:
+        raise NameError(f"{name}이(가) 정의되지 않았습니다")
+    return namespace[name]
+
+
+@contextlib.contextmanager
+def swapped(namespace, replacements):
+    """Temporarily rebind names in the student's namespace (restored even on error)."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in replacements}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def globals_of(func, namespace):
+    """The namespace a function reads its global names from (a front-end may hand the
+    probes a copy of the notebook's globals; rebinding must reach the real one)."""
+    scope = getattr(func, "__globals__", None)
+    return scope if isinstance(scope, dict) else namespace
+
+
+# ----------------------------------------------------------------------------- generic probes
+
+
+def probe_call(namespace, spec):
+    """Call one object on given arguments; record result, error, mutation and loop count."""
+    func = lookup(namespace, spec["object"])
+    args = [decode(a) for a in spec["args"]]
+    kwargs = {k: decode(v) for k, v in spec.get("kwargs", {}).items()}
+    snapshot = [encode(a) for a in args]
+    observation = {"object": spec["object"]}
+    counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
+    started = time.perf_counter()
+    try:
+        with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), counter:
+            result = func(*args, **kwargs)
+        observation["result"] = encode(result)
+    except ProbeTimeout as error:
+        observation["error"] = {"type": "Timeout", "message": str(error)}
+    except Unsupported as error:
+        observation["error"] = {"type": "Unsupported", "message": str(error)}
+    except Exception as error:
+        observation["error"] = describe_error(error)
+    observation["seconds"] = time.perf_counter() - started
+    observation["mutated"] = [encode(a) != s for a, s in zip(args, snapshot)]
+    if spec.get("trace"):
+        observation["events"] = counter.events
+        observation["sources"] = collect_sources(func, namespace)
+    return observation
+
+
+def probe_origins(namespace, spec):
+    return {"origins": {name: origin(namespace[name]) for name in spec["objects"]
+                        if name in namespace}}
+
+
+GENERIC_PROBES = {"call": probe_call, "origins": probe_origins}
+
+
+def run_probe(spec, namespace, probes=GENERIC_PROBES):
+    """One probe; never raises for a fault of the probed code."""
+    try:
+        if spec["op"] == "call":  # has its own, per-call limit
+            return {"ok": True, **probe_call(namespace, spec)}
+        with time_limit(spec.get("limit", PROBE_SECONDS)), quiet():
+            return {"ok": True, **probes[spec["op"]](namespace, spec)}
+    except ProbeTimeout as error:
+        return {"ok": False, "error": {"type": "Timeout", "message": str(error)}}
+    except Unsupported as error:
+        return {"ok": False, "error": {"type": "Unsupported", "message": str(error)}}
+    except Exception as error:
+        return {"ok": False, "error": describe_error(error)}
+
+
+def main(namespace, specs, out_path, tables=()):
+    """Kernel entry point: run every probe, then write the observations in one go. ``tables``
+    are the ``PROBES`` of the assignment's probe modules."""
+    probes = dict(GENERIC_PROBES)
+    for table in tables:
+        probes.update(table)
+    observations = [run_probe(spec, namespace, probes) for spec in specs]
+    with open(out_path, "w", encoding="utf-8") as handle:
+        json.dump(observations, handle)

@@ -1,0 +1,276 @@
+"""The Gradescope autograder: ``DIR/<id>/autograder.zip``, made by ``otter generate``.
+
+The zip holds one OK-format test file per question, generated here from the questions (never
+written by hand): the public self-checks of the student notebook (0 points, shown to students
+as "Public Tests"), then one hidden doctest per case with the case's points, each calling the
+kit's single implementation of the checks (``autograder.frontends.inline.case_passed``, through
+``autograder.frontends.otter.case``, which adds an overall time limit). Its ``files/`` hold a
+wheel of this kit (``autograder`` and ``solutions``) and, when the build has it, MNIST. Otter
+turns our ``requirements.txt`` (the kit's pins and the wheel) into the pip part of
+``environment.yml``, which Gradescope's ``setup.sh`` installs. ``otter_config.json`` names the
+assignment, turns PDFs off and loads ``autograder.frontends.otter.AutograderPlugin``, which prepares the
+notebook like ``autograder grade`` and sets the time limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import pprint
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+
+from ..frontends import otter as otter_plugin
+from ..engine.cases import Question
+from ..engine.grade import expected_observations
+from ..engine.kernel import Limits
+from . import selfcheck
+from ..assignment import ROOT
+
+PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
+ZIP_NAME = "autograder.zip"
+FILES_ON_GRADESCOPE = "/autograder/source/files"  # where Gradescope unpacks the zip's files/
+PUBLIC_CASE_SECONDS = 10  # each public check calls the student's code outside the probes
+NOT_NEEDED_FOR_GRADING = {"nbgrader", "typer", "rich", "koreanize-matplotlib"}  # instructor-side only
+
+
+# ---------------------------------------------------------------- test files
+
+
+def hidden_case_code(assignment, question_id: str, index: int) -> str:
+    """One hidden case: ``frontends.inline.case_passed`` through ``frontends.otter.case``, which
+    only adds the checks' overall time limit. ``vars(__main__)`` is the notebook's namespace
+    itself: doctest hands each case a fresh copy as ``globals()``, and one namespace lets
+    ``inline`` run a question's probes once for all its cases instead of once per case."""
+    return (">>> import __main__\n"
+            ">>> from autograder.frontends.otter import case\n"
+            f">>> case({assignment.ref!r}, {question_id!r}, {index}, vars(__main__))\n"
+            "True")
+
+
+def public_case_code(code: str) -> str:
+    """A self-check of the notebook, with a time limit around it."""
+    return (">>> from autograder.frontends.otter import arm as _autograder_arm\n"
+            f">>> _autograder_arm({PUBLIC_CASE_SECONDS})\n"
+            f"{code.rstrip()}\n"
+            ">>> _autograder_arm(0)")
+
+
+def test_spec(assignment, question: Question, expected: dict) -> dict:
+    """The OK-format test of one question: public self-checks, then the hidden cases."""
+    cases = [{"name": f"[공개] {name}", "code": public_case_code(code), "hidden": False,
+              "locked": False, "points": 0}
+             for name, code in selfcheck.public_cases(assignment, question, expected)]
+    cases += [{"name": case.name, "code": hidden_case_code(assignment, question.id, index), "hidden": True,
+               "locked": False, "points": case.points}
+              for index, case in enumerate(question.cases)]
+    return {"name": question.id, "points": question.points,
+            "suites": [{"cases": cases, "scored": True, "setup": "", "teardown": "",
+                        "type": "doctest"}]}
+
+
+def test_file(assignment, question: Question, expected: dict) -> str:
+    spec = pprint.pformat(test_spec(assignment, question, expected), width=100, sort_dicts=False)
+    return f"OK_FORMAT = True\n\ntest = {spec}\n"
+
+
+# ---------------------------------------------------------------- the kit as a wheel
+
+
+def _project() -> dict:
+    """``name``, ``version`` and ``dependencies`` of pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+
+        return tomllib.loads(text)["project"]
+    except ImportError:  # Python 3.10: the three keys are plain in this file
+        deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S).group(1)
+        return {"name": re.search(r'^name = "(.*)"', text, re.M).group(1),
+                "version": re.search(r'^version = "(.*)"', text, re.M).group(1),
+                "dependencies": re.findall(r'"([^"]+)"', deps)}
+
+
+def requirements() -> list[str]:
+    """The pinned dependencies the kit is tested with, less instructor-only tools."""
+    keep = []
+    for requirement in _project()["dependencies"]:
+        name = re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0].lower()
+        if name not in NOT_NEEDED_FOR_GRADING:
+            keep.append(requirement)
+    return keep
+
+
+def _record_line(arcname: str, data: bytes) -> list[str]:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return [arcname, f"sha256={digest}", str(len(data))]
+
+
+def _module_files(module: str) -> dict[str, bytes]:
+    """The file of ``module`` and the ``__init__.py`` of each package above it, by wheel path;
+    a package brings all its files."""
+    import importlib.util
+
+    found: dict[str, bytes] = {}
+    parts = module.split(".")
+    for depth in range(1, len(parts) + 1):
+        spec = importlib.util.find_spec(".".join(parts[:depth]))
+        origin = Path(spec.origin)
+        if depth == len(parts) and spec.submodule_search_locations:  # a whole package
+            base = origin.parent
+            for file in sorted(base.rglob("*")):
+                if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                    found["/".join(parts) + "/" + file.relative_to(base).as_posix()] = file.read_bytes()
+        else:
+            name = "__init__.py" if spec.submodule_search_locations else origin.name
+            found["/".join(parts[:depth - 1] + ([parts[depth - 1], name] if name == "__init__.py" else [name]))] = \
+                origin.read_bytes()
+    return found
+
+
+def wheel_files(assignment) -> dict[str, bytes]:
+    """What the Gradescope container needs: the kit without the other assignments' folders,
+    this assignment's answer key (not the others'), and its own package."""
+    import autograder
+
+    kit = Path(autograder.__file__).resolve().parent
+    own = assignment.package.split(".")
+    other = {path.parent for path in kit.glob("*/assignment.py")} - (
+        {kit / own[1]} if own[0] == "autograder" else set())
+    files = {}
+    for file in sorted(kit.rglob("*")):
+        if (file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc"
+                and not any(folder in file.parents for folder in other)):
+            files["autograder/" + file.relative_to(kit).as_posix()] = file.read_bytes()
+    files.update(_module_files(assignment.answer_key))
+    if own[0] != "autograder":
+        files.update(_module_files(assignment.package))
+    return files
+
+
+def build_wheel(assignment, folder: Path) -> Path:
+    """A pure-Python wheel of the kit and the assignment (no dependencies declared:
+    ``requirements.txt`` pins them). Written by hand, so the build needs no network."""
+    project = _project()
+    dist = re.sub(r"[-_.]+", "_", project["name"]).lower()
+    version = project["version"]
+    info = f"{dist}-{version}.dist-info"
+    path = folder / f"{dist}-{version}-py3-none-any.whl"
+    files = wheel_files(assignment)
+    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {project['name']}\n"
+                                 f"Version: {version}\n").encode()
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: autograder.targets.gradescope\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    record = io.StringIO()
+    writer = csv.writer(record, lineterminator="\n")
+    for arcname, data in files.items():
+        writer.writerow(_record_line(arcname, data))
+    writer.writerow([f"{info}/RECORD", "", ""])
+    files[f"{info}/RECORD"] = record.getvalue().encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for arcname, data in files.items():
+            wheel.writestr(zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0)), data,
+                           zipfile.ZIP_DEFLATED)
+    return path
+
+
+# ---------------------------------------------------------------- otter configuration
+
+
+def otter_config(assignment, limits: Limits = Limits(),
+                 checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> dict:
+    return {
+        "assignment_name": assignment.id,  # a notebook of another assignment is refused
+        "lang": "python",
+        "python_version": PYTHON_VERSION,  # informative; environment.yml gets it from generate
+        "pdf": False,
+        "show_hidden": True,  # hidden results (Korean messages) once grades are published
+        "plugins": [{otter_plugin.PLUGIN: {
+            "assignment": assignment.ref, "cell_seconds": limits.cell_seconds,
+            "notebook_seconds": min(limits.notebook_seconds, otter_plugin.NOTEBOOK_SECONDS),
+            "checks_seconds": checks_seconds}}],
+    }
+
+
+# Appended to otter's setup.sh for the datasets a zip does not bundle: they are downloaded into
+# the image (MNIST: Keras's cache, its sha256 checked). A failed download does not fail the
+# image: the checks that need the data then fail with a Korean reason, the others still grade.
+SETUP_DOWNLOAD = """
+# --- autograder kit: {names} for the checks (not bundled in this zip) ---
+mamba run -n {env} python -c "from autograder.assignment import get; [print(d.name, d.resolve(download=True)) for d in get({ref!r}).datasets if d.name in {names!r}]" \\
+    || echo "WARNING: downloading {names} failed; the checks that need it will fail with a reason until it is fixed"
+"""
+
+
+def data_plan(assignment, data: dict) -> list[str]:
+    """One line per dataset for the build's output: what the zip does for it."""
+    lines = []
+    for dataset in assignment.datasets:
+        if dataset in data:
+            lines.append(f"{dataset.name} bundled in the zip ({Path(data[dataset]).stat().st_size / 2**20:.1f} MiB)")
+        else:
+            lines.append(f"{dataset.name} not bundled: Gradescope's setup downloads it (checked against its "
+                         "published hash); if that fails, only the checks that need it fail, with a reason")
+    return lines
+
+
+def _add_setup_step(zip_path: Path, step: str) -> None:
+    """Rewrite ``setup.sh`` inside the zip with ``step`` appended (otter has no setup hook)."""
+    with zipfile.ZipFile(zip_path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in entries:
+            if info.filename == "setup.sh":
+                data = data.rstrip(b"\n") + b"\n" + step.encode()
+            archive.writestr(info, data)
+
+
+def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None,
+              checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> Path:
+    """Write ``root/autograder.zip`` with ``otter generate`` and return its path.
+
+    The tests are the same whatever the building machine has. The datasets in ``data``
+    (dataset -> file) are bundled; the others are downloaded by Gradescope's setup
+    (``SETUP_DOWNLOAD``). ``limits.cell_seconds`` and ``checks_seconds`` set the zip's time
+    limits (shorter ones are for the kit's tests)."""
+    from otter.generate import OTTER_ENV_NAME, main as generate
+
+    limits = limits or assignment.limits
+    root.mkdir(parents=True, exist_ok=True)
+    expected = expected_observations(assignment)
+    output = (root / ZIP_NAME).resolve()
+    with tempfile.TemporaryDirectory(prefix="autograder-gradescope-") as staging:
+        staging = Path(staging)
+        (staging / "tests").mkdir()
+        for question in assignment.questions:
+            (staging / "tests" / f"{question.id}.py").write_text(
+                test_file(assignment, question, expected[question.id]), encoding="utf-8")
+        wheel = build_wheel(assignment, staging)
+        files = [wheel.name]
+        for dataset, path in data.items():
+            shutil.copyfile(path, staging / dataset.filename)
+            files.append(dataset.filename)
+        lines = requirements() + [f"{FILES_ON_GRADESCOPE}/{wheel.name}"]
+        (staging / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (staging / "otter_config.json").write_text(
+            json.dumps(otter_config(assignment, limits, checks_seconds), indent=2), encoding="utf-8")
+        previous = os.getcwd()
+        os.chdir(staging)  # otter generate takes files relative to the working directory
+        try:
+            generate(tests_dir="tests", output_path=str(output), config="otter_config.json",
+                     requirements="requirements.txt", no_environment=True,
+                     python_version=PYTHON_VERSION, files=files)
+        finally:
+            os.chdir(previous)
+    missing = [dataset.name for dataset in assignment.datasets if dataset not in data]
+    if missing:
+        _add_setup_step(output, SETUP_DOWNLOAD.format(env=OTTER_ENV_NAME, ref=assignment.ref, names=missing))
+    return output

@@ -1,0 +1,38 @@
+"""The tiny test assignment's corpus: a class of twenty, most of it the same code (see ``corpus``)."""
+
+from __future__ import annotations
+
+from . import Variant
+
+VARIANTS = [
+    Variant("reference", "right"),
+    Variant("total-python-loop", "right", replace={"slow_total": """
+def slow_total(x):
+    total = 0
+    for value in x:
+        total = total + value
+    return total
+"""}),
+    Variant("untouched", "broken", base="student"),
+    Variant("scale-mutates-input", "wrong", replace={"scale": """
+def scale(x, factor):
+    x *= factor
+    return x
+"""}, expect={"q1_basics": 4}),
+    Variant("scale-adds", "wrong", replace={"scale": """
+def scale(x, factor):
+    return x + factor
+"""}, expect={"q1_basics": 3}),
+    Variant("total-off-by-one", "wrong", replace={"slow_total": """
+def slow_total(x):
+    return np.sum(x) - 1
+"""}, expect={"q1_basics": 3}),
+    Variant("kit-import", "shortcut", replace={"scale": "from tiny.answer_key import scale\n"},
+            expect={"q1_basics": 0}, status="채점 도구", kernel=True),
+    Variant("hangs-in-a-cell", "broken", append=("while True:\n    pass",), status="시간 제한"),
+    Variant("kills-its-kernel", "broken", append=("import os\nos._exit(3)",), status="커널"),
+    Variant("syntax-error", "broken", replace={"scale": "def scale(x, factor)\n    return x\n"},
+            expect={"q1_basics": 2}, status="문법 오류"),
+    Variant("not-a-notebook", "broken", raw=b"\xff\xfe\x00binary", status="UTF-8"),
+]
+COPIES = [f"copy-{number:02d}" for number in range(1, 10)]  # byte-identical to "reference"

@@ -1,0 +1,311 @@
+"""A whole class graded in parallel loses nothing (issue: the batch that lost a class).
+
+A class of twenty notebooks of the tiny test assignment (nine byte-identical copies of the
+reference, the rest right in another style, wrong in one way, hanging, dying, unreadable) is
+graded with ``autograder grade`` as an instructor runs it: every run, whatever ``--jobs`` and
+whatever the order, and a run killed with SIGKILL of its whole process group then started
+again, must give each submission exactly its expected row. Also: a worker killed from outside
+costs nothing, a bug of the kit and a crashing worker become rows with reasons, Ctrl-C and
+SIGTERM leave no kernel behind, and the cache holds up under many writers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder.engine.cache import ProbeCache
+from conftest import subprocess_env
+from corpus import materialize
+from corpus import tiny as corpus
+
+pytestmark = pytest.mark.slow
+
+CELL_SECONDS = 10  # no cell of the tiny notebook needs a second, even on a loaded machine
+
+
+def _class(tiny, built_tiny, folder: Path) -> dict[str, dict]:
+    """The class on disk; returns the expected row of each submission."""
+    student, solution = built_tiny
+    expected = {}
+    for variant in corpus.VARIANTS:
+        materialize(variant, student, solution, folder)
+        expected[variant.name] = {"points": variant.expected(tiny)["q1_basics"], "status": variant.status}
+    for name in corpus.COPIES:
+        shutil.copyfile(folder / "reference.ipynb", folder / f"{name}.ipynb")
+        expected[name] = expected["reference"]
+    return expected
+
+
+@pytest.fixture(scope="module")
+def klass(tiny, built_tiny, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    return folder, _class(tiny, built_tiny, folder)
+
+
+@pytest.fixture(scope="module")
+def small_class(klass, tmp_path_factory):
+    """Every distinct submission of the class once, and one copy: the runs that check only
+    that jobs and order change nothing grade this, not all twenty."""
+    folder, expected = klass
+    small = tmp_path_factory.mktemp("small")
+    chosen = {name: row for name, row in expected.items() if name not in corpus.COPIES[1:]}
+    for name in chosen:
+        shutil.copyfile(folder / f"{name}.ipynb", small / f"{name}.ipynb")
+    return small, chosen
+
+
+def _command(paths, out: Path, jobs: int, *extra, assignment: str = "tiny") -> list[str]:
+    return [sys.executable, "-m", "autograder.cli", "grade", *map(str, paths), "--out", str(out),
+            "--assignment", assignment, "--jobs", str(jobs), "--cell-timeout", str(CELL_SECONDS), *extra]
+
+
+def _grade(paths, out: Path, jobs: int, *extra, assignment: str = "tiny") -> subprocess.CompletedProcess:
+    return subprocess.run(_command(paths, out, jobs, *extra, assignment=assignment), capture_output=True,
+                          text=True, timeout=600, env=subprocess_env())
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len({row["submission"] for row in rows}), "a submission has two rows"
+    return {row["submission"]: row for row in rows}
+
+
+def _check(rows: dict, expected: dict) -> None:
+    assert sorted(rows) == sorted(expected)
+    for name, want in expected.items():
+        row = rows[name]
+        assert float(row["q1_basics"]) == want["points"], (name, row["status"])
+        assert float(row["possible"]) == 5
+        if want["status"] == "ok":
+            assert row["status"] == "ok", name
+        elif want["status"]:
+            assert want["status"] in row["status"], (name, row["status"])
+
+
+def _kernels() -> set[int]:
+    return {p.pid for p in psutil.process_iter(["cmdline"])
+            if any("ipykernel_launcher" in part for part in (p.info["cmdline"] or []))}
+
+
+def _records(out: Path) -> int:
+    return len(list(out.glob("*/result.json")))
+
+
+def test_two_workers_grade_the_class_each_submission_once(klass, tmp_path):
+    folder, expected = klass
+    process = _grade([folder], tmp_path / "out", 2)
+    assert process.returncode == 0, process.stderr[-3000:]
+    _check(_rows(tmp_path / "out"), expected)
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "out").glob("*/result.json")]
+    same = [r for r in records if r["submission"] in ("reference", *corpus.COPIES)]
+    computed = [r["submission"] for r in same if "q1_basics:slow_total:value:0" not in r["cached"]]
+    assert len(computed) == 1, computed  # nine identical submissions, the slow probe ran once
+    assert not list((tmp_path / "out").rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_the_same_rows_whatever_the_jobs_and_the_order(small_class, tmp_path, jobs):
+    folder, expected = small_class
+    paths = sorted(folder.glob("*.ipynb"), reverse=True)
+    process = _grade(paths, tmp_path / "out", jobs, "--no-cache")
+    assert process.returncode == 0, process.stderr[-3000:]
+    _check(_rows(tmp_path / "out"), expected)
+
+
+def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_path):
+    folder, expected = klass
+    out = tmp_path / "out"
+    before = _kernels()
+    batch = subprocess.Popen(_command([folder], out, 2), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=subprocess_env(), start_new_session=True)
+    deadline = time.monotonic() + 300
+    while _records(out) < 6 and batch.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert batch.poll() is None, "the batch finished before it could be killed"
+    os.killpg(batch.pid, signal.SIGKILL)
+    batch.wait()
+    kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
+    assert 6 <= len(kept) < len(expected)
+    for path in out.glob("*/result.json"):
+        json.loads(path.read_text(encoding="utf-8"))  # whole, wherever the kill landed
+    time.sleep(2)
+    assert not (_kernels() - before), "kernels outlived their killed worker"  # they watch their parent
+    again = _grade([folder], out, 2)
+    assert again.returncode == 0, again.stderr[-3000:]
+    _check(_rows(out), expected)
+    assert {name: (out / name / "result.json").stat().st_mtime_ns for name in kept} == kept  # kept, not regraded
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_ctrl_c_and_sigterm_stop_the_batch_and_leave_no_kernel(small_class, tmp_path, stop):
+    folder, expected = small_class
+    out = tmp_path / "out"
+    before = _kernels()
+    batch = subprocess.Popen(_command([folder], out, 2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=subprocess_env(), start_new_session=True)
+    while _records(out) < 3 and batch.poll() is None:
+        time.sleep(0.2)
+    running = _kernels() - before
+    assert running, "no kernel was running when the batch was stopped"
+    if stop == signal.SIGINT:
+        os.killpg(batch.pid, signal.SIGINT)  # Ctrl-C at a terminal reaches the whole group
+    else:
+        batch.send_signal(signal.SIGTERM)
+    _, stderr = batch.communicate(timeout=60)
+    assert batch.returncode == 130, stderr[-2000:]
+    assert "run the same command again" in stderr
+    assert not (_kernels() & running), "a kernel outlived the batch"
+    _check({k: v for k, v in _rows(out).items()}, {k: expected[k] for k in _rows(out)})
+    again = _grade([folder], out, 2)
+    assert again.returncode == 0
+    _check(_rows(out), expected)
+
+
+def test_a_worker_killed_from_outside_costs_nothing(small_class, tmp_path):
+    folder, expected = small_class
+    out = tmp_path / "out"
+    batch = subprocess.Popen(_command([folder], out, 2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=subprocess_env())
+    victim = None
+    while victim is None and batch.poll() is None:
+        kernels = [p for p in psutil.Process(batch.pid).children(recursive=True)
+                   if "ipykernel_launcher" in " ".join(p.cmdline())]
+        if kernels and _records(out) >= 2:
+            victim = kernels[0].parent()  # the worker grading that kernel's submission
+        time.sleep(0.1)
+    assert victim is not None
+    victim.kill()
+    _, stderr = batch.communicate(timeout=600)
+    assert batch.returncode == 0, stderr[-3000:]  # tried once more, in a new worker
+    _check(_rows(out), expected)
+
+
+def test_a_bug_of_the_kit_and_a_crashing_worker_become_rows_with_reasons(built_tiny, tmp_path):
+    from tiny.faults import BUG, CRASH
+
+    student, solution = built_tiny
+    folder = tmp_path / "class"
+    folder.mkdir()
+    names = {"fine": None, "trips-a-bug": BUG, "crashes-the-worker": CRASH}
+    for name, value in names.items():
+        replace = {} if value is None else {"slow_total": f"def slow_total(x):\n    return {value}\n"}
+        materialize(corpus.Variant(name, "planted", replace=replace), student, solution, folder)
+    out = tmp_path / "out"
+    process = _grade([folder], out, 2, assignment="tiny.faults")
+    assert process.returncode == 1, process.stderr[-3000:]  # scripts notice
+    assert "hit an error of the grading kit" in process.stderr
+    rows = _rows(out)
+    assert sorted(rows) == sorted(names)
+    assert rows["fine"]["status"] == "ok" and float(rows["fine"]["total"]) == 5
+    bug = rows["trips-a-bug"]
+    assert "채점 도구 오류" in bug["status"] and float(bug["total"]) == 0
+    assert "planted in the kit" in (out / "trips-a-bug" / "traceback.txt").read_text(encoding="utf-8")
+    crash = rows["crashes-the-worker"]
+    assert "비정상 종료" in crash["status"] and "두 번" in crash["status"]
+    assert (out / "crashes-the-worker" / "traceback.txt").is_file()
+    # a rerun grades the two again (the kit may have been fixed) and keeps the good one
+    kept = (out / "fine" / "result.json").stat().st_mtime_ns
+    _grade([folder], out, 1, assignment="tiny.faults")
+    assert (out / "fine" / "result.json").stat().st_mtime_ns == kept
+
+
+def test_the_terminal_shows_people_lines_not_tensorflows(built_notebooks, ch02, tmp_path, mnist_path):
+    """No absl/oneDNN/cpu_feature_guard lines: only progress, a line per submission, a summary."""
+    from autograder.targets.notebooks import write_notebook
+
+    student, _ = built_notebooks
+    path = write_notebook(student, tmp_path / "student.ipynb")
+    process = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(path), "--out",
+                              str(tmp_path / "out"), "--assignment", "ch02", "--mnist", str(mnist_path)],
+                             capture_output=True, text=True, timeout=600, env=subprocess_env())
+    assert process.returncode == 0, process.stderr[-3000:]
+    text = process.stdout + process.stderr
+    for noise in ("absl", "oneDNN", "cpu_feature_guard", "TensorFlow binary", "I0000", "W0000"):
+        assert noise not in text, text[-2000:]
+    assert "student: 0/100" in text and "wrote" in text
+
+
+# ---------------------------------------------------------------- the cache under many writers
+
+
+def _write_many(folder: str, key: str, writer: int) -> None:
+    cache = ProbeCache(Path(folder))
+    for round_ in range(40):
+        cache.put(key, {"ok": True, "writer": writer, "payload": "x" * (1000 * (writer + round_ % 7))})
+
+
+def test_many_processes_writing_one_key_never_leave_a_broken_file(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_many, args=(str(tmp_path), "k", n)) for n in range(8)]
+    for process in writers:
+        process.start()
+    reads = 0
+    while any(process.is_alive() for process in writers):
+        hit = ProbeCache(tmp_path).get("k")
+        reads += hit is not None
+        assert hit is None or hit["payload"] == "x" * len(hit["payload"])
+    for process in writers:
+        process.join()
+        assert process.exitcode == 0
+    assert ProbeCache(tmp_path).get("k")["ok"] and reads > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["k.json"]  # no temporary file left behind
+
+
+def _claim_and_compute(folder: str, log: str) -> None:
+    cache = ProbeCache(Path(folder))
+    with cache.claim("slow") as hit:
+        if hit is None:
+            with open(log, "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+            time.sleep(1.0)
+            cache.put("slow", {"ok": True, "by": os.getpid()})
+
+
+def test_workers_needing_the_same_key_wait_for_the_one_computing_it(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    log = tmp_path / "computed.log"
+    workers = [context.Process(target=_claim_and_compute, args=(str(tmp_path / "cache"), str(log))) for _ in range(6)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join()
+    assert len(log.read_text().split()) == 1
+
+
+def _hold_the_lock(folder: str) -> None:
+    with ProbeCache(Path(folder)).claim("slow"):
+        time.sleep(60)
+
+
+def test_a_dead_lock_holder_is_taken_over_and_a_corrupt_entry_recomputed(tmp_path):
+    folder = tmp_path / "cache"
+    holder = multiprocessing.get_context("spawn").Process(target=_hold_the_lock, args=(str(folder),))
+    holder.start()
+    while not (folder / "slow.lock").exists():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    holder.kill()  # SIGKILL: the flock goes with the process
+    started = time.monotonic()
+    with ProbeCache(folder).claim("slow") as hit:
+        assert hit is None
+        ProbeCache(folder).put("slow", {"ok": True})
+    assert time.monotonic() - started < 5
+    (folder / "slow.json").write_text('{"ok": tr')  # truncated by a crash of an older writer
+    with ProbeCache(folder).claim("slow") as hit:
+        assert hit is None  # ignored, to be computed again
+        ProbeCache(folder).put("slow", {"ok": True, "again": 1})
+    assert ProbeCache(folder).get("slow") == {"ok": True, "again": 1}

@@ -1,0 +1,68 @@
+"""The kernel-side modules, unit-tested in this process: the one rule for student code, the
+cell that carries the kit's modules into a kernel, the harness."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+from autograder.engine import kernel_code
+from autograder.engine.kernel import harness_source, probe_source
+from autograder.kernel_side import limits
+
+
+def _code(filename: str):
+    return compile("pass", filename, "exec")
+
+
+def test_student_code_is_everything_but_libraries_the_kit_and_pythons_own():
+    student = limits.StudentCode()
+    assert student(_code("/tmp/ipykernel_12/3456.py"))  # a notebook cell
+    assert student(_code("<string>")) and student(_code("<ipython-input-3-abc>"))  # exec'd, typed
+    assert not student(_code(np.__file__))  # a library
+    assert not student(_code(limits.__file__))  # the kit, imported from its files
+    assert not student(_code("<autograder/kernel_side/runtime.py>"))  # the kit, sent as text
+    assert not student(_code("<frozen importlib._bootstrap>"))
+    assert not limits.StudentCode(exempt_files=("/tmp/otter_cell.py",))(_code("/tmp/otter_cell.py"))
+
+
+def test_a_kernel_cell_carries_modules_and_takes_them_away_again():
+    names = kernel_code.RUNTIME
+    source = kernel_code.cell(names, "namespace['seen'] = sorted(n for n in sys.modules if n.startswith('autograder'))\n"
+                                     "namespace['encoded'] = modules['autograder.kernel_side.runtime'].encode(3)")
+    script = textwrap.dedent("""
+        import sys
+        sys.meta_path.insert(0, type("Block", (), {"find_spec": staticmethod(
+            lambda name, path=None, target=None: (_ for _ in ()).throw(ImportError(name))
+            if name.startswith("autograder") else None)})())
+        exec(compile(SOURCE, "<cell>", "exec"), globals())
+        print(seen, encoded, [n for n in sys.modules if n.startswith("autograder")])
+    """).replace("SOURCE", repr(source))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the kit is not importable there
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                            cwd="/", check=True).stdout
+    assert "'autograder.kernel_side.runtime'" in output and "{'t': 'int', 'v': '3'}" in output
+    assert output.rstrip().endswith("[]")  # gone again once the cell ends
+
+
+def test_probe_cells_carry_the_assignment_probes_and_their_digest_changes_with_them(ch02):
+    cell = probe_source(ch02.probe_modules, [{"op": "origins", "objects": []}], "/tmp/out.json")
+    assert "autograder/ch02/probes.py" in cell and "autograder/kernel_side/runtime.py" in cell
+    assert kernel_code.digest(kernel_code.RUNTIME) != kernel_code.digest(kernel_code.RUNTIME + ch02.probe_modules)
+
+
+def test_the_harness_blocks_the_kit_and_caps_output():
+    script = harness_source(("autograder", "solutions"), 300) + textwrap.dedent("""
+        try:
+            import solutions.ch02
+        except ImportError as error:
+            print("blocked:", error)
+        print("x" * 1000)
+    """)
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert output.startswith("blocked: 채점 중에는 solutions 모듈을 불러올 수 없습니다")
+    assert "출력이 너무 길어" in output and len(output) < 400
