@@ -16,8 +16,8 @@ $(VENV)/.installed: pyproject.toml
 build: $(VENV)/.installed  ## per assignment: student + solution notebooks, Gradescope zip, nbgrader course in $(OUT)/<id>
 	$(BIN)/autograder build --out $(OUT)
 
-test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ)
-	$(BIN)/python -m pytest -q -rs
+test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ), two test files at a time
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile
 
 test-fast: $(VENV)/.installed  ## everything but the slow end-to-end tests
 	$(BIN)/python -m pytest -q -rs -m "not slow"

@@ -15,3 +15,4 @@ class Dataset:
     env_var: str  # names the file for kernels, workers and judges alike
     resolve: Callable[..., Path]  # resolve(path=None, download=True): the file, in contract order
     kernel_patch: Callable[[Path | None], str]  # source run in a kernel: its loader reads the file
+    local_copy: Callable[[Path, Path], Path] | None = None  # (file, folder) -> a copy faster to read

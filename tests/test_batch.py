@@ -95,9 +95,24 @@ def _check(rows: dict, expected: dict) -> None:
             assert want["status"] in row["status"], (name, row["status"])
 
 
-def _kernels() -> set[int]:
-    return {p.pid for p in psutil.process_iter(["cmdline"])
-            if any("ipykernel_launcher" in part for part in (p.info["cmdline"] or []))}
+def _kernels_of(pid: int) -> set[int]:
+    """The kernels a grading command started (its workers' children)."""
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)
+                if any("ipykernel_launcher" in part for part in p.cmdline())}
+    except psutil.Error:
+        return set()
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.add(pid)
+        except psutil.Error:
+            pass
+    return alive
 
 
 def _records(out: Path) -> int:
@@ -128,21 +143,21 @@ def test_the_same_rows_whatever_the_jobs_and_the_order(small_class, tmp_path, jo
 def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_path):
     folder, expected = klass
     out = tmp_path / "out"
-    before = _kernels()
     batch = subprocess.Popen(_command([folder], out, 2), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=subprocess_env(), start_new_session=True)
     deadline = time.monotonic() + 300
     while _records(out) < 6 and batch.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert batch.poll() is None, "the batch finished before it could be killed"
+    kernels = _kernels_of(batch.pid)
     os.killpg(batch.pid, signal.SIGKILL)
     batch.wait()
     kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
     assert 6 <= len(kept) < len(expected)
     for path in out.glob("*/result.json"):
         json.loads(path.read_text(encoding="utf-8"))  # whole, wherever the kill landed
-    time.sleep(2)
-    assert not (_kernels() - before), "kernels outlived their killed worker"  # they watch their parent
+    time.sleep(3)
+    assert not _alive(kernels), "kernels outlived their killed worker"  # they watch their parent
     again = _grade([folder], out, 2)
     assert again.returncode == 0, again.stderr[-3000:]
     _check(_rows(out), expected)
@@ -154,12 +169,12 @@ def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_
 def test_ctrl_c_and_sigterm_stop_the_batch_and_leave_no_kernel(small_class, tmp_path, stop):
     folder, expected = small_class
     out = tmp_path / "out"
-    before = _kernels()
     batch = subprocess.Popen(_command([folder], out, 2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=subprocess_env(), start_new_session=True)
-    while _records(out) < 3 and batch.poll() is None:
-        time.sleep(0.2)
-    running = _kernels() - before
+    running = set()
+    while (_records(out) < 3 or not running) and batch.poll() is None:
+        running = _kernels_of(batch.pid)
+        time.sleep(0.1)
     assert running, "no kernel was running when the batch was stopped"
     if stop == signal.SIGINT:
         os.killpg(batch.pid, signal.SIGINT)  # Ctrl-C at a terminal reaches the whole group
@@ -168,7 +183,7 @@ def test_ctrl_c_and_sigterm_stop_the_batch_and_leave_no_kernel(small_class, tmp_
     _, stderr = batch.communicate(timeout=60)
     assert batch.returncode == 130, stderr[-2000:]
     assert "run the same command again" in stderr
-    assert not (_kernels() & running), "a kernel outlived the batch"
+    assert not _alive(running), "a kernel outlived the batch"
     _check({k: v for k, v in _rows(out).items()}, {k: expected[k] for k in _rows(out)})
     again = _grade([folder], out, 2)
     assert again.returncode == 0

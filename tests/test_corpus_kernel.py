@@ -1,8 +1,10 @@
 """The chapter-2 corpus, part two, graded the way a class is graded: the variants that need a
-real kernel (kit imports, hostile and broken notebooks) together with the reference and eight
+real kernel (kit imports, hostile and broken notebooks) together with the reference and
 byte-identical copies of it under other names, ``--jobs 2``, one cold training cache. Each
-submission gets exactly its expected points and status, and the identical copies' training
-runs once: the other workers wait for it (``ProbeCache.claim``) instead of training again."""
+submission gets exactly its expected points and status, and the code they share trains once:
+the other workers wait for it (``ProbeCache.claim``) instead of training again. (The class of
+twenty with nine identical copies, killed and resumed, is the tiny assignment's, in
+test_batch.py: its kernels start in a second, these load TensorFlow.)"""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 KERNEL_VARIANTS = [variant for variant in corpus.VARIANTS if variant.needs_kernel]
 REFERENCE = next(variant for variant in corpus.VARIANTS if variant.name == "reference")
-COPIES = [f"학생-{number:02d}" for number in range(1, 9)]
+COPIES = [f"학생-{number:02d}" for number in range(1, 3)]
 # A short cell limit: no cell of the (stripped) notebook needs more than a few seconds.
 LIMITS = Limits(cell_seconds=15, memory_mb=3000)
 
@@ -71,9 +73,9 @@ def test_identical_copies_get_identical_rows_and_the_same_code_trains_once(ch02,
         key = code_key(probe.spec, question.objects, written, ch02.probe_modules)
         by_key.setdefault(key, []).append(result)
     [course_text] = [group for group in by_key.values() if any(r.submission == "reference" for r in group)]
-    assert len(course_text) >= 9
+    assert len(course_text) >= 3
     ran = [r for r in course_text if any(c.detail.get("value") is not None for c in r.cases)]
-    assert len(ran) >= 9
+    assert len(ran) >= 3
     trained = [r.submission for r in ran if "q8_from_scratch:train" not in r.cached]
     assert len(trained) == 1, trained
 

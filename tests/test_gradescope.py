@@ -279,7 +279,7 @@ def test_a_loop_that_swallows_the_time_limit_is_still_bounded(ch02, built, tmp_p
     notebook cell calling it stops at the cell limit, and the checks at their overall limit,
     so the run ends; the other questions keep their points."""
     zip_path = gradescope.build_zip(ch02, tmp_path / ASSIGNMENT, {mnist.MNIST: mnist_path}, Limits(cell_seconds=5),
-                                    checks_seconds=60)
+                                    checks_seconds=45)
     nb = nbformat.read(str(built / "solution" / f"{ASSIGNMENT}.ipynb"), as_version=4)
     stub = [c for c in notebooks.cells_with_role(nb, "stub") if "naive_transpose" in notebooks.stub_objects(c)]
     stub[0].source = ("def naive_transpose(x):\n    while True:\n        try:\n            while True:\n"
@@ -293,7 +293,7 @@ def test_a_loop_that_swallows_the_time_limit_is_still_bounded(ch02, built, tmp_p
     for question in ch02.questions:  # the probes' own limit cannot be swallowed either
         if question.id != "q6_transpose":
             assert scores[question.id] == question.points, question.id
-    assert seconds < 60 + 5 + 120, seconds  # checks + the cell + kernel, TF and the other cells
+    assert seconds < 45 + 5 + 120, seconds  # checks + the cell + kernel, TF and the other cells
 
 
 @pytest.mark.slow
@@ -332,8 +332,9 @@ def _corpus():
                        append=sum((variant.append for variant in chosen), ()),
                        prepend=sum((variant.prepend for variant in chosen), ()))
 
+    # The reference itself goes through otter in test_a_loop_that_swallows_the_time_limit_is_still_bounded
+    # (every question but q6 full) and in test_build_offline (no MNIST): not again here.
     return [
-        by_name["reference"],
         merged("bugs-one", "relu-mutates-input", "crop-center-off-by-one", "model-with-sgd",
                "grad-of-wrong-function", "matrix-dot-np-dot", "fit-ignores-batch-size"),
         merged("bugs-two", "add-vectorised", "transpose-dot-T", "broadcast-wrong-axis",

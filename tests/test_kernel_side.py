@@ -66,3 +66,14 @@ def test_the_harness_blocks_the_kit_and_caps_output():
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.startswith("blocked: 채점 중에는 solutions 모듈을 불러올 수 없습니다")
     assert "출력이 너무 길어" in output and len(output) < 400
+
+
+def test_the_self_check_tool_is_an_inert_stand_in_in_graded_kernels():
+    script = harness_source(("autograder",), 10_000, [], ("otter",)) + textwrap.dedent("""
+        import otter
+        grader = otter.Notebook("ch02.ipynb", tests_dir="ch02_tests")
+        grader.check("q1"); grader.export(pdf=False)
+        print("inert", type(grader).__name__)
+    """)
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "inert Inert"

@@ -216,6 +216,8 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     question_list = assignment.questions
     limits = limits or assignment.limits
     out.mkdir(parents=True, exist_ok=True)
+    data = {dataset: dataset.local_copy(path, out / ".data") if dataset.local_copy else path
+            for dataset, path in data.items()}
     records.write_manifest(assignment, out, {"reference_hashes": reference_hashes(assignment)})
     names = names_for(paths)
     results: list[SubmissionResult] = []

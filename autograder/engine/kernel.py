@@ -31,6 +31,9 @@ from . import kernel_code
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
 # zeroes a test cell that writes there), a fixed hash seed, plots without a display.
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+# The notebook's self-check tool: imported by its setup cell, never needed to grade it (its
+# calls are stripped), and slow to import; an inert stand-in takes its place in graded kernels.
+SELF_CHECK_TOOLS = ("otter",)
 LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
 
 
@@ -60,7 +63,7 @@ class KernelSetup:
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
         patches = [dataset.kernel_patch(path) for dataset, path in data.items()]
-        return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches),
+        return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS),
                    tuple(assignment.probe_modules))
 
 
@@ -75,9 +78,11 @@ class ProbeFailed(Exception):
     """The probes of a question could not report (timeout, dead kernel); message in Korean."""
 
 
-def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[str] = ()) -> str:
+def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[str] = (),
+                   stand_ins: tuple[str, ...] = ()) -> str:
     """First cell of every graded kernel (sent as text: the kernel never imports the kit)."""
-    body = f"modules['autograder.kernel_side.harness'].install({output_chars!r}, {tuple(blocked)!r})"
+    body = (f"modules['autograder.kernel_side.harness'].install({output_chars!r}, {tuple(blocked)!r}, "
+            f"{tuple(stand_ins)!r})")
     return kernel_code.cell(kernel_code.HARNESS, body) + "".join(patches)
 
 

@@ -38,11 +38,40 @@ class KitBlocker:
         return None
 
 
-def install(output_chars, blocked):
-    """Cap stdout and stderr, block the kit's packages; returns the blocker (otter removes it
-    again before its checks, which import the kit)."""
+class Inert:
+    """Stands in for a tool the notebook only uses to check itself (otter's ``grader``): every
+    call and attribute gives another ``Inert``, so ``grader = otter.Notebook(...)`` costs
+    nothing in a graded kernel (its ``grader.*`` calls are stripped anyway)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return Inert()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Inert()
+
+
+def _stand_in(name):
+    import types
+
+    module = types.ModuleType(name, "채점 중에는 쓰이지 않는 도구의 대역입니다.")
+    module.__getattr__ = lambda attribute: Inert() if not attribute.startswith("__") else (_ for _ in ()).throw(
+        AttributeError(attribute))
+    return module
+
+
+def install(output_chars, blocked, stand_ins=()):
+    """Cap stdout and stderr, block the kit's packages, put inert stand-ins in place of
+    ``stand_ins``; returns the blocker (otter removes it again before its checks, which import
+    the kit)."""
     sys.stdout = CappedStream(sys.stdout, output_chars)
     sys.stderr = CappedStream(sys.stderr, output_chars)
     blocker = KitBlocker(blocked)
     sys.meta_path.insert(0, blocker)
+    for name in stand_ins:
+        sys.modules[name] = _stand_in(name)
     return blocker
