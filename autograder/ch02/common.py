@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import show
-from ..engine.cases import ProbeKey, Verdict
+from ..engine.judges import on_probe  # noqa: F401  (used by the questions)
 from ..kernel_side import runtime
 
 SEED = 20260902
@@ -22,20 +21,6 @@ def mixed(generator: np.random.Generator, shape, kind: str) -> np.ndarray:
     if kind in ("int32", "int64"):
         return generator.integers(-50, 50, size=shape).astype(kind)
     return generator.normal(0, 10, size=shape).astype(kind)
-
-
-def on_probe(key: ProbeKey, call: str):
-    """A judge of one probe's observation: fails with the Korean reason when the probed code
-    raised, otherwise hands ``check(got, want)`` the student's and the answer key's data."""
-    def wrap(check):
-        def judge(observed, expected):
-            got = observed[key]
-            if not got.get("ok"):
-                return Verdict(False, f"{call} 실행 실패: " + show.error(got))
-            return check(got, expected.get(key))
-        judge.check = check  # the bare check, for judges that build on another
-        return judge
-    return wrap
 
 
 def first_difference(got: list, want: list, atol: float):

@@ -83,12 +83,40 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
     return Verdict(True)
 
 
+def naive_probe(name: str, call: Call, kind: str = "naive") -> tuple[ProbeKey, Probe]:
+    """The naive rule's probe: one call whose Python lines are counted and whose source (and its
+    helpers') comes back, keyed ``ProbeKey(name, kind)``."""
+    return ProbeKey(name, kind), Probe(call.spec(name, trace=True), reference=False)
+
+
+def naive_verdict(name: str, call: Call, observation: dict, work: int,
+                  rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
+    """The naive rule on one traced call (``naive_probe``): no name ``rule`` forbids in the
+    function's source and its helpers', and at least ``work`` Python lines run in student code."""
+    if not observation.get("ok") or "error" in observation:
+        return Verdict(False, show.error(observation))
+    found = naive_rule.findings(observation.get("sources") or [], rule)
+    events = int(observation.get("events", 0))
+    if found:
+        return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
+                              f"벡터화된 연산이 보입니다: {', '.join(found)}")
+    if events < work:
+        return Verdict(False, (
+            f"{name}은(는) 원소마다 파이썬 반복문으로 계산해야 합니다. "
+            f"입력 {', '.join(show.value(a, 60).split(':')[0] for a in call.args)}에서 "
+            f"적어도 {work}번의 반복이 필요한데 파이썬 코드는 {events}줄만 실행되었습니다 "
+            "(넘파이/텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+    return Verdict(True)
+
+
 def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float],
                    bad_calls: Sequence[Call] = (), keep_dtype: bool = False, naive: Call | None = None,
-                   naive_work: int = 0) -> tuple[dict[ProbeKey, Probe], tuple[Case, ...]]:
+                   naive_work: int = 0, rule: naive_rule.Rule = naive_rule.NAIVE
+                   ) -> tuple[dict[ProbeKey, Probe], tuple[Case, ...]]:
     """Probes and cases for one graded function. ``calls`` are ordered small to large, so the
     first failure shown is the smallest input. ``points`` gives each case kind its points
-    (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive``."""
+    (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive`` (and the static
+    ``rule`` of its source, the naive rule unless given)."""
     unknown = set(points) - set(CASE_KINDS)
     if unknown or ("asserts" in points) != bool(bad_calls) or ("naive" in points) != (naive is not None):
         raise ValueError(f"{name}: points {sorted(points)} do not match the calls given")
@@ -155,27 +183,12 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts)
 
     if naive is not None:
-        naive_key = ProbeKey(name, "naive")
-        probes[naive_key] = Probe(naive.spec(name, trace=True), reference=False)
+        naive_key, probes[naive_key] = naive_probe(name, naive)
 
         def loops(observed, expected):
             if not values(observed, expected).passed:
                 return Verdict(False, "먼저 정확한 값을 계산해야 합니다.")
-            observation = observed[naive_key]
-            if not observation.get("ok") or "error" in observation:
-                return Verdict(False, show.error(observation))
-            found = naive_rule.findings(observation.get("sources") or [])
-            events = int(observation.get("events", 0))
-            if found:
-                return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
-                                      f"벡터화된 연산이 보입니다: {', '.join(found)}")
-            if events < naive_work:
-                return Verdict(False, (
-                    f"{name}은(는) 원소마다 파이썬 반복문으로 계산해야 합니다. "
-                    f"입력 {', '.join(show.value(a, 60).split(':')[0] for a in naive.args)}에서 "
-                    f"적어도 {naive_work}번의 반복이 필요한데 파이썬 코드는 {events}줄만 실행되었습니다 "
-                    "(넘파이/텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
-            return Verdict(True)
+            return naive_verdict(name, naive, observed[naive_key], naive_work, rule)
 
         cases["naive"] = Case(f"{name}: 반복문으로 구현 (naive 규칙)", points["naive"], keys + (naive_key,), loops)
     return probes, tuple(cases[kind] for kind in CASE_KINDS if kind in points)
