@@ -1,7 +1,8 @@
 """Seed study for the training check of ch02_plus (q5_momentum).
 
 The chapter's from-scratch MNIST model (``NaiveDense``, ``NaiveSequential``, ``BatchGenerator``
-and the training step of ``solutions/ch02.py``, slips fixed) is trained with
+and the training step of the chapter, slips fixed, as known-good classes of the check's probes)
+is trained with
 
 (a) ``update_weights_momentum`` of the answer key (``solutions/ch02_plus.py``), and
 (b) the plain SGD update of the chapter (``w -= learning_rate * g``; velocities ignored),
@@ -16,9 +17,9 @@ normal model (one attempt, and with the retry policy) and the margin over plain 
 
     nice -n 15 python benchmarks/momentum_seed_study.py --seeds 50 --eager-seeds 30 [--mnist PATH]
 
-``train_once`` is written the way the kernel-side probe of phase 2 will run it: standard
-library, NumPy, TensorFlow and the chapter's three model classes (sent as text there), the
-update function passed in.
+``train_once`` trains through the hidden check's own code (``autograder/ch02_plus/probes.py``:
+``train_model``, the chapter's model from known-good classes), and the recipe's constants are
+the check's (``autograder/ch02_plus/q5_momentum.py``): the study measures what is graded.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import random
 import statistics
 import sys
 import time
@@ -38,26 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-# The recipe of the hidden training check (phase 2 takes these constants from here).
-EPOCHS = 2
-BATCH_SIZE = 128
-LEARNING_RATE = 1e-3
-MOMENTUM = 0.9
-BAR = 0.80           # test accuracy the momentum model must reach (the chapter's own bar)
-RETRY_FLOOR = 0.75   # retry with the next seed only for accuracies in [RETRY_FLOOR, BAR)
-SEEDS = (0, 1, 2)    # at most three attempts
+# The recipe of the hidden training check: lr 1e-3, momentum 0.9, batch 128, EPOCHS epochs; BAR, and a
+# retry with the next of SEEDS only for accuracies in [RETRY_FLOOR, BAR).
+from autograder.ch02_plus.q5_momentum import (BAR, BATCH_SIZE, EPOCHS, LEARNING_RATE, MOMENTUM,  # noqa: E402
+                                              RETRY_FLOOR, SEEDS)
 
 MOMENTUM_LABEL = "momentum 0.9 (key)"
 SGD_LABEL = "plain SGD"
 EAGER_LABEL = "momentum 0.9 (key), eager"
-
-
-def seed_everything(seed):
-    import tensorflow as tf
-
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
 
 
 def plain_sgd_update(gradients, weights, velocities, learning_rate, momentum):
@@ -68,59 +56,28 @@ def plain_sgd_update(gradients, weights, velocities, learning_rate, momentum):
 
 def train_once(update, seed, data, epochs=EPOCHS, batch_size=BATCH_SIZE,
                learning_rate=LEARNING_RATE, momentum=MOMENTUM, compiled=True):
-    """Train a fresh chapter model with ``update``; return (test logits, seconds, compiled).
+    """Train a fresh chapter model with ``update`` as the hidden check does; return (test logits,
+    seconds, compiled). ``data`` is ``(x_train, y_train, x_test)``, (n, 784) float32 in [0, 1].
 
-    ``data`` is ``(x_train, y_train, x_test)`` already preprocessed ((n, 784) float32 in [0, 1]).
-    The training step is the chapter's ``one_training_step`` with ``update`` in place of
-    ``update_weights`` and one velocity variable per weight, created as zeros.
-
-    One deliberate difference from the chapter's code: the last layer outputs logits and the
-    loss takes them (``from_logits=True``). That is what the chapter's step computes anyway
-    when it runs under ``tf.function`` (Keras sees the ``Softmax`` op and uses its input), but
-    run eagerly the chapter's step clips the probabilities at 1e-7 and zeroes the gradient of
-    every saturated sample: with momentum (effective step 1e-2) that cost 0.8664 -> 0.6879 and
-    0.8585 -> 0.5008 (seeds 0 and 1). With logits the compiled and the eager step give the
-    same accuracy to the last digit, so the check's eager fallback judges by the same bar.
-    The predicted class is the argmax of the logits, as of the softmax.
+    The check (``probes.train_model``) computes the loss from the last layer's logits
+    (``from_logits=True``). That is what the chapter's step computes anyway when it runs under
+    ``tf.function`` (Keras sees the ``Softmax`` op and uses its input), but run eagerly the
+    chapter's step clips the probabilities at 1e-7 and zeroes the gradient of every saturated
+    sample: with momentum (effective step 1e-2) that cost 0.8664 -> 0.6879 and 0.8585 -> 0.5008
+    (seeds 0 and 1). With logits the compiled and the eager step give the same accuracy to the
+    last digit, so the check's eager fallback judges by the same bar.
     """
-    import tensorflow as tf
+    from autograder.ch02_plus.probes import train_model
 
-    from solutions.ch02 import BatchGenerator, NaiveDense, NaiveSequential
-
-    x_train, y_train, x_test = data
-    seed_everything(seed)
-    model = NaiveSequential([
-        NaiveDense(input_size=28 * 28, output_size=512, activation=tf.nn.relu),
-        NaiveDense(input_size=512, output_size=10, activation=tf.identity),  # logits
-    ])
-    velocities = [tf.Variable(tf.zeros_like(w)) for w in model.weights]
-
-    def one_training_step(images_batch, labels_batch):
-        with tf.GradientTape() as tape:
-            logits = model(images_batch)
-            per_sample_losses = tf.keras.losses.sparse_categorical_crossentropy(
-                labels_batch, logits, from_logits=True)
-            average_loss = tf.reduce_mean(per_sample_losses)
-        gradients = tape.gradient(average_loss, model.weights)
-        update(gradients, model.weights, velocities, learning_rate, momentum)
-        return average_loss
-
-    step = tf.function(one_training_step, reduce_retracing=True) if compiled else one_training_step
-    started = time.perf_counter()
-    for _ in range(epochs):
-        batches = BatchGenerator(x_train, y_train, batch_size)
-        for _ in range(batches.num_batches):
-            step(*batches.next())
-    seconds = time.perf_counter() - started
-    return np.asarray(model(x_test), dtype=np.float32), seconds, compiled
+    outputs, seconds = train_model(update, seed, data, epochs, batch_size, learning_rate, momentum, compiled)
+    return outputs, seconds, compiled
 
 
 def load_data(path):
-    with np.load(path, allow_pickle=False) as f:
-        x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
-    x_train = x_train.reshape((len(x_train), 28 * 28)).astype("float32") / 255
-    x_test = x_test.reshape((len(x_test), 28 * 28)).astype("float32") / 255
-    return (x_train, y_train, x_test), y_test.astype(np.int64)
+    from autograder.ch02_plus.probes import load_mnist
+
+    data, y_test = load_mnist(path)
+    return data, y_test.astype(np.int64)
 
 
 def normal_tail(mean, sd, bar):
