@@ -1,41 +1,23 @@
-"""The corpus of "2장 심화" (ch02_plus) submissions, each with the verdict it must get.
+"""The corpus of "2장 심화" (ch02_plus) submissions, each with the verdict it must get (see ``corpus``).
 
-Same contract as ``tests/corpus/variants.py``: a variant starts from the built solution (or
-student) notebook and replaces stub cells (``replace``: graded object -> new source of its cell)
-or adds cells; ``expect`` gives the points per question where they differ from the base
-(solution: full marks, ``FULL``; student: zero); ``status`` a fragment the status column must
-hold ("ok" when nothing went wrong).
+A variant starts from the built solution (or student) notebook and replaces stub cells
+(``replace``: graded object -> new source of its cell); ``expect`` gives the points per question
+where they differ from the base (solution: full marks, ``FULL``; student: zero); ``status`` a
+fragment the status column must hold ("ok" when nothing went wrong). Variants that only rewrite
+stub cells are judged in-process (``tests/test_corpus_inprocess.py``, the training check from
+``recorded/ch02_plus/``); the four at the end need a kernel (``tests/test_corpus_kernel.py``).
 
-The expected points follow the case design in ``/work/notes/ch02_plus_design.md`` (copied into
-the assignment's docs in phase 2): one mistake, one deduction, except where one mistake
-visibly breaks two graded properties (named in a comment). Every wrong variant was run
-through a prototype of those cases and the training check; the findings are in the notes.
+The expected points follow the case design (``autograder/ch02_plus/qN_*.py``; the table is in the
+README): one mistake, one deduction, except where one mistake visibly breaks two graded
+properties (named in a comment).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from . import Variant
 
 FULL = {"q1_softmax": 15, "q2_crossentropy": 15, "q3_dense_backward": 22,
         "q4_numeric_gradient": 14, "q5_momentum": 34}
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    kind: str  # right | wrong | shortcut | hostile | broken
-    base: str = "solution"  # solution | student
-    replace: dict = field(default_factory=dict)  # graded object -> new source of its stub cell
-    append: tuple = ()  # code cells added at the end
-    prepend: tuple = ()  # code cells added after the setup cell
-    raw: bytes | None = None  # the file's bytes, for things that are not notebooks
-    expect: dict = field(default_factory=dict)  # question -> points, where not the base's
-    status: str | None = "ok"  # None: whatever the status says
-
-    def expected(self) -> dict:
-        base = dict(FULL) if self.base == "solution" and self.raw is None else {q: 0 for q in FULL}
-        return {**base, **self.expect}
-
 
 VARIANTS = [
     Variant("reference", "right"),
@@ -681,7 +663,7 @@ def update_weights_momentum(gradients, weights, velocities, learning_rate, momen
     # ============================================================== whole notebook
     Variant("imports-the-key", "shortcut", replace={"naive_softmax": """
 from solutions.ch02_plus import naive_softmax
-"""}, expect={"q1_softmax": 0}, status="채점 도구"),
+"""}, expect={"q1_softmax": 0}, status="채점 도구", kernel=True),
     Variant("infinite-loop-in-numeric-gradient", "broken", replace={"numeric_gradient": """
 def numeric_gradient(f, x, eps=1e-5):
     while True:
