@@ -5,8 +5,8 @@ solution version (every stub replaced by the answer key's definitions, as the bu
 run top to bottom with nbclient, MNIST served from the local file. The solution run also checks
 the numbers the notebook states: the momentum gain of its training cell (seed 0).
 
-The helpers here stand alone (no import of the kit's build) so that phase 2 can replace them
-with the generic ``Assignment`` targets without this test changing meaning.
+The structure tests use stand-alone helpers; the slow run takes the solution notebook the kit's
+build writes (``targets.build.student_and_solution``), with a local setup cell.
 
     nice -n 15 python -m pytest tests/test_notebook_ch02_plus.py           # structure + solution run
     nice -n 15 python -m pytest tests/test_notebook_ch02_plus.py -m "not slow"
@@ -215,10 +215,13 @@ def test_solution_version_holds_the_key_and_no_stub():
 def test_solution_notebook_runs_top_to_bottom_and_reproduces_its_numbers(tmp_path, mnist_path):
     from nbclient import NotebookClient
 
-    nb = solution_notebook(load_source())
+    from autograder.assignment import get
+    from autograder.targets.build import student_and_solution
+
+    nb = student_and_solution(get("ch02_plus"))[1]  # the solution notebook `autograder build` writes
     for cell in nb.cells:
         if role(cell) == "setup":
-            cell.source = local_setup(mnist_path)
+            cell.source = local_setup(mnist_path)  # self-checks run elsewhere (test_ch02_plus_assignment.py)
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     started = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
