@@ -51,6 +51,21 @@ def _import_tensorflow_quietly() -> None:
         os.close(saved)
 
 
+def _sandbox_policy(wanted: bool, required: bool) -> bool:
+    """Whether kernels run sandboxed: where bwrap cannot run, a loud warning (and a note in
+    every row), or a refusal with --require-sandbox."""
+    from .engine import sandbox
+
+    problem = sandbox.check() if (wanted or required) else "--no-sandbox"
+    if problem and required:
+        _fail(f"--require-sandbox: the sandbox cannot run here: {problem}")
+    if problem:
+        console.print(f"[bold red]WARNING: grading WITHOUT the sandbox ({escape(problem)}).[/bold red] Student "
+                      "code can read the kit's files, including the answer key, and write next to the grades. "
+                      "Every row's status says so. Install bubblewrap (Linux) for the sandbox.", soft_wrap=True)
+    return not problem
+
+
 def _require_gpu() -> None:
     """``--device gpu`` where TensorFlow lists no GPU is an error, not a quiet CPU run."""
     _import_tensorflow_quietly()
@@ -140,6 +155,9 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
           memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
           device: str = typer.Option("auto", "--device", help="Where training runs: auto (a GPU when TensorFlow "
                                      "lists one), cpu, or gpu (an error when there is none)."),
+          use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
+                                           "(Linux); where it cannot run, grade anyway with a warning."),
+          require_sandbox: bool = typer.Option(False, "--require-sandbox", help="Refuse to grade without the sandbox."),
           mnist_path: Optional[Path] = MnistOption) -> None:
     """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
     from dataclasses import replace
@@ -162,7 +180,9 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         _import_tensorflow_quietly()
     if device == "gpu":
         _require_gpu()
-    limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device)
+    sandboxed = _sandbox_policy(use_sandbox, require_sandbox)
+    limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
+                     sandbox=sandboxed)
     finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:

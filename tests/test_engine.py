@@ -385,3 +385,18 @@ def test_device_cpu_hides_gpus_from_the_kernel_and_gpu_without_one_is_an_error(c
                               "--device", "gpu", "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert process.returncode == 2 and "TensorFlow lists no GPU" in process.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()  # refused before grading, not a quiet CPU run
+
+
+def test_a_function_that_overran_once_is_not_called_again():
+    namespace = _exec("""
+        calls = []
+        def slow(x):
+            calls.append(x)
+            while True:
+                pass
+    """)
+    spec = {"op": "call", "object": "slow", "args": [runtime.encode(1)], "seconds": 1}
+    first, second = runtime.run_probe(spec, namespace), runtime.run_probe(spec, namespace)
+    assert first["error"]["type"] == second["error"]["type"] == "Timeout"
+    assert namespace["calls"] == [1] and second["seconds"] < 0.5
+    assert "다시 호출하지 않았습니다" in second["error"]["message"]

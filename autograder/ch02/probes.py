@@ -26,6 +26,7 @@ def _tf():
 def probe_keras_model(namespace, spec):
     """Structure of ``build_model()`` and its output on a small batch."""
     tf = _tf()
+    tf.keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
     model = lookup(namespace, "build_model")()
     batch = decode(spec["batch"])
     info = {"class": f"{type(model).__module__}.{type(model).__name__}",

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 import psutil
 
-from . import records
+from . import records, sandbox
 from .cache import ProbeCache
 from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
 from .kernel import Limits, kill_live_kernels
@@ -215,6 +215,9 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     workers are stopped and everything finished is written."""
     question_list = assignment.questions
     limits = limits or assignment.limits
+    if limits.sandbox and sandbox.check():
+        raise sandbox.SandboxUnavailable(sandbox.check())
+    out = out.resolve()  # the kernels see files by their absolute paths
     out.mkdir(parents=True, exist_ok=True)
     data = {dataset: dataset.local_copy(path, out / ".data") if dataset.local_copy else path
             for dataset, path in data.items()}

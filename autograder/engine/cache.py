@@ -13,7 +13,10 @@ import ast
 import contextlib
 import fcntl
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import symtable
 import time
 from pathlib import Path
@@ -100,26 +103,62 @@ class ProbeCache:
     """Observations on disk, one JSON file per key, shared by every worker of a batch.
 
     Writes are atomic (``files.write_text``); a file that does not parse is a miss and is
-    written again. ``claim`` lets one worker compute a key while the others wanting the same
+    written again. Each entry is signed (HMAC-SHA256 over the key and the observation) with a
+    secret only the grader holds, ``secret.key`` in the cache folder (mode 600): an entry
+    written by anyone else, or copied from another key, fails the check, is ignored and
+    computed again. ``claim`` lets one worker compute a key while the others wanting the same
     key wait for its result instead of computing it too."""
+
+    FORMAT = 1
+    SECRET = "secret.key"
 
     def __init__(self, folder: Path | None, wait_seconds: float = 1800):
         self.folder = folder
         self.wait_seconds = wait_seconds  # longer than the slowest cached probe, then compute anyway
+        self._secret: bytes | None = None
+
+    def secret(self) -> bytes:
+        """The signing key, made on first use (by whichever worker comes first)."""
+        if self._secret is None:
+            path = self.folder / self.SECRET
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+            except FileExistsError:
+                pass
+            for _ in range(50):  # another worker may be writing it this very moment
+                text = path.read_text().strip()
+                if len(text) == 64:
+                    break
+                time.sleep(0.05)
+            self._secret = bytes.fromhex(text)
+        return self._secret
+
+    def _mac(self, key: str, body: str) -> str:
+        message = json.dumps([self.FORMAT, key, body]).encode()
+        return hmac.new(self.secret(), message, hashlib.sha256).hexdigest()
 
     def get(self, key: str) -> dict | None:
         if self.folder is None:
             return None
         try:
-            observation = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            body, mac = entry["observation"], entry["mac"]
+            if not (isinstance(body, str) and hmac.compare_digest(str(mac), self._mac(key, body))):
+                return None  # not written by this grader for this key: computed again
+            observation = json.loads(body)
+        except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, or truncated by a writer of an older kit: computed again
         return observation if isinstance(observation, dict) and observation.get("ok") else None
 
     def put(self, key: str, observation: dict) -> None:
         if self.folder is None or not observation.get("ok"):
             return  # failures (timeouts, dead kernels) are not worth keeping
-        files.write_text(self.folder / f"{key}.json", json.dumps(observation))
+        body = json.dumps(observation, sort_keys=True)
+        files.write_text(self.folder / f"{key}.json",
+                         json.dumps({"format": self.FORMAT, "observation": body, "mac": self._mac(key, body)}))
 
     @contextlib.contextmanager
     def claim(self, key: str):

@@ -22,6 +22,7 @@ from .cases import CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 
 GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
+NO_SANDBOX = "샌드박스 없이 채점함"  # every row graded without engine.sandbox says so
 
 
 @dataclass
@@ -156,6 +157,8 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
         return result([r for q in questions for r in judge_question(q, None, expected[q.id], reason)], reason)
 
     status, cell_errors, cases, cached, errors = [], [], [], [], []
+    if not limits.sandbox and not limits.run_as:
+        status.append(f"{NO_SANDBOX} (학생 코드가 채점 도구의 파일을 읽을 수 있었습니다)")
     graded: set[str] = set()
     hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -25,7 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
-from . import kernel_code
+from . import kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
@@ -45,6 +47,8 @@ class Limits:
     output_chars: int = 200_000  # printed text kept per stream
     restarts: int = 3
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
+    sandbox: bool = True  # the kernel in bubblewrap (engine.sandbox); without it, a note in the status
+    run_as: str | None = None  # without the sandbox: run the kernel as this user (setpriv; grader is root)
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,19 @@ class KernelSetup:
     env: Mapping[str, str]
     harness: str
     probe_modules: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()  # files the kernel may read (datasets), at their own path
+    hidden: tuple[str, ...] = ()  # packages the kernel must not see (the kit, the answer key)
 
     @classmethod
     def for_assignment(cls, assignment, data: Mapping, limits: Limits) -> "KernelSetup":
         """``data``: dataset -> file, as the grader resolved them."""
-        env = dict(KERNEL_ENV, **{dataset.env_var: str(path) for dataset, path in data.items()})
+        files = {dataset: str(Path(path).resolve()) for dataset, path in data.items()}
+        env = dict(KERNEL_ENV, **{dataset.env_var: path for dataset, path in files.items()})
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
-        patches = [dataset.kernel_patch(path) for dataset, path in data.items()]
+        patches = [dataset.kernel_patch(path) for dataset, path in files.items()]
         return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS),
-                   tuple(assignment.probe_modules))
+                   tuple(assignment.probe_modules), tuple(files.values()), tuple(assignment.kit_roots))
 
 
 @dataclass
@@ -113,6 +120,13 @@ def kill_live_kernels() -> None:
     LIVE_KERNELS.clear()
 
 
+def _read_plain_file(path: Path) -> str:
+    """A file the kernel wrote, refusing a symbolic link it might have put there instead."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _error_text(cell) -> str:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
@@ -133,19 +147,30 @@ class KernelSession:
         self.memory_exceeded = False
         self._client: NotebookClient | None = None
         self._restarts = 0
+        self._sockets: Path | None = None
 
     # ------------------------------------------------------------------ kernel life
 
     def _start(self) -> None:
-        env = dict(os.environ, **self.setup.env)
         notebook = nbformat.v4.new_notebook()
         client = NotebookClient(
             notebook, timeout=self.limits.cell_seconds, kernel_name="python3", allow_errors=True,
             interrupt_on_timeout=True, record_timing=False, iopub_timeout=10,
             error_on_timeout={"ename": "CellTimeoutError", "evalue": "시간 제한 초과", "traceback": []},
-            resources={"metadata": {"path": str(self.workdir)}})
+            resources={"metadata": {"path": str(self.workdir)}},
+            **({"kernel_manager_class": sandbox.SandboxedKernelManager} if self.limits.sandbox else
+               {"kernel_manager_class": sandbox.UserKernelManager} if self.limits.run_as else {}))
         client.km = client.create_kernel_manager()
-        client.start_new_kernel(cwd=str(self.workdir), env=env,
+        if self.limits.run_as and not self.limits.sandbox:
+            client.km.configure(self.limits.run_as, self.workdir)
+        if self.limits.sandbox:
+            self._sockets = Path(tempfile.mkdtemp(prefix="agk-"))  # short: a socket path has 108 bytes
+            client.km.configure(sandbox.Sandbox(self.workdir, self._sockets, self.setup.read_only,
+                                                dict(self.setup.env), self.setup.hidden))
+            env = None  # the sandbox's own (bwrap --clearenv)
+        else:  # never the grader's PYTHONPATH: the kit would be one import away
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | dict(self.setup.env)
+        client.start_new_kernel(cwd=str(self.workdir), **({"env": env} if env else {}),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client.start_new_kernel_client()
         self._client = client
@@ -189,6 +214,9 @@ class KernelSession:
         except Exception:
             pass
         LIVE_KERNELS.discard(pid)
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
 
     def __enter__(self):
         return self
@@ -285,7 +313,7 @@ class KernelSession:
         if status == "timeout":
             raise ProbeFailed("채점 중 시간 제한을 넘겼습니다.")
         try:
-            observations = json.loads(out_path.read_text(encoding="utf-8"))
+            observations = json.loads(_read_plain_file(out_path))
             out_path.unlink()
         except (OSError, ValueError) as problem:
             raise ProbeFailed(f"채점 결과를 받지 못했습니다 ({error or problem}).") from None

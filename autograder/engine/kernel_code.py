@@ -16,7 +16,6 @@ from functools import lru_cache
 # Generic kernel-side modules, dependencies first.
 RUNTIME = ("autograder.kernel_side.limits", "autograder.kernel_side.mnist_file", "autograder.kernel_side.runtime")
 HARNESS = ("autograder.kernel_side.harness",)
-OTTER_GUARD = ("autograder.kernel_side.limits", "autograder.kernel_side.harness", "autograder.kernel_side.otter_guard")
 
 
 @lru_cache(maxsize=None)

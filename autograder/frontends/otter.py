@@ -1,120 +1,83 @@
-"""The otter plugin of the Gradescope autograder, and the little it runs in the student's kernel.
+"""The otter plugin of the Gradescope autograder: the kit grades, otter reports.
 
-Otter executes the submission in a Jupyter kernel and then runs the test files in that same
-kernel. ``autograder grade`` does it differently (probes in the kernel, judging outside), so
-this plugin makes otter's run match it as far as a shared kernel allows:
+Otter would run the student's notebook and then its test files in one kernel, and it reads
+that kernel's results back with ``pickle``: student code could write its own score, or run
+commands in otter's process (as root, on Gradescope). So the student's code never runs in
+otter's kernel:
 
-- ``before_grading`` (otter's process): the assignment's datasets from the zip (or the image's
-  Keras cache, or a download) and the kernel environment of ``autograder grade``; the zip's
-  test files are read into memory before any student code runs.
-- ``before_execution`` (otter's process): the notebook is prepared like ``autograder grade``
-  prepares it (demonstration training and ``grader.*`` calls stripped), kit imports are found
-  statically, and a first cell is inserted: the local harness (output cap, kit modules
-  unimportable, datasets served from local files) plus the limits of ``kernel_side.otter_guard``.
-- ``after_grading`` (otter's process): questions whose graded objects were defined in a cell
-  that imports the kit score 0, as in ``autograder grade``; so does a question whose test file
-  was changed on disk while the student's code ran.
-
-Nothing in the kernel can stop code that is written against the kit or otter on purpose; see
-``docs/gradescope.md`` for what is and is not covered.
+- ``before_grading``: the assignment's datasets (from the zip, or the image's cache that
+  ``setup.sh`` filled), the answer key's observations the build recorded (``expected.json``;
+  the answer key itself is not in the zip), how kernels are isolated here (bubblewrap, else a
+  separate user ``setup.sh`` made, with the kit and the zip readable by root only), and an
+  otter log in the submission is deleted (otter would unpickle it).
+- ``before_execution``: ``autograder grade``'s own engine grades the notebook (its kernel with
+  time and memory limits, probes sent as text, judging in this process), then otter receives an
+  empty notebook to execute.
+- ``after_grading``: each hidden case of otter's results takes the kit's verdict and Korean
+  message; the results' output is the kit's Korean feedback. The scores are therefore those of
+  ``autograder grade``, case for case.
 """
 
 from __future__ import annotations
 
 import functools
-import glob
+import json
 import os
-import sys
+import pwd
 from pathlib import Path
 
 from otter.plugins import AbstractOtterPlugin
 
-from ..engine import kernel_code
+from ..engine.cases import ProbeKey
 from ..engine.kernel import KERNEL_ENV, Limits
 
-CELL_SECONDS = 120  # one student cell, as in ``autograder grade`` (engine.kernel.Limits)
-NOTEBOOK_SECONDS = 240  # all student cells together (Gradescope's default limit is 600 s)
-CHECKS_SECONDS = 240  # all tests together, after the notebook
-FILES = Path("source") / "files"  # the zip's files/, below otter's autograder folder
 PLUGIN = "autograder.frontends.otter.AutograderPlugin"
+FILES = Path("source") / "files"  # the zip's files/, below otter's autograder folder
+EXPECTED = "expected.json"  # the answer key's observations, recorded by the build
+STUDENT_USER = "autograder-student"  # made by setup.sh where bubblewrap cannot run
+READABLE_DATA = Path("/tmp/autograder-data")  # datasets copied where that user can read them
+OTTER_LOG = ".OTTER_LOG"
 
 
-# ---------------------------------------------------------------- in the student's kernel
-
-_previous_trace: list = []
-
-
-def arm(seconds: float) -> None:
-    """Limit what follows to ``seconds``; ``arm(0)`` ends the limit. Used around the public
-    checks, which call the student's functions outside the probes' own limits."""
-    from ..kernel_side import limits, runtime
-
-    if not seconds:
-        limits.stop(_previous_trace.pop() if _previous_trace else None)
-        return
-    # The caller's cell (otter's test cell) is spared; the student's code below it is not.
-    student = limits.StudentCode()
-    frame = sys._getframe(1)
-    while frame is not None and not student(frame.f_code):
-        frame = frame.f_back
-    exempt = (frame.f_code.co_filename,) if frame is not None else ()
-    stopper = limits.Stopper(functools.partial(runtime.ProbeTimeout, f"{seconds:g}초 시간 제한 초과"),
-                             limits.StudentCode(exempt))
-    _previous_trace.append(sys.gettrace())
-    limits.start(seconds, stopper.alarm)
+def dump_expected(expected: dict) -> str:
+    """The answer key's observations as JSON: question -> [[target, kind, index, observation]],
+    without how long each call took (so the same sources give the same file)."""
+    return json.dumps({question: [[key.target, key.kind, key.index,
+                                   {k: v for k, v in observation.items() if k != "seconds"}]
+                                  for key, observation in sorted(observations.items())]
+                       for question, observations in expected.items()}, sort_keys=True)
 
 
-def case(assignment: str, question_id: str, index: int, namespace) -> bool:
-    """A hidden case: ``inline.case_passed``, unless the checks' time is used up."""
-    from ..kernel_side.otter_guard import CHECKS_STATE
-
-    checks = getattr(sys, CHECKS_STATE, None)
-    if checks is not None and checks.get("exhausted"):
-        print("채점 전체 시간 제한을 넘겨 이 검사는 실행하지 않았습니다.")
-        return False
-    from .inline import case_passed
-
-    return case_passed(assignment, question_id, index, namespace)
+def load_expected(text: str) -> dict:
+    return {question: {ProbeKey(target, kind, index): observation for target, kind, index, observation in entries}
+            for question, entries in json.loads(text).items()}
 
 
-def checks_prefix() -> str:
-    """How otter's last cell, the one that runs the test files, begins."""
-    from otter.execute.preprocessor import EXPORT_CELL_SOURCE
+def isolation() -> tuple[dict, str]:
+    """How kernels run here: (Limits fields, a note for the instructor)."""
+    from ..engine import sandbox
 
-    return EXPORT_CELL_SOURCE.split("{", 1)[0]
-
-
-def first_cell_source(assignment, data: dict, cell_seconds: float = CELL_SECONDS,
-                      notebook_seconds: float = NOTEBOOK_SECONDS, checks_seconds: float = CHECKS_SECONDS) -> str:
-    """The cell inserted before the student's: the harness of ``autograder grade`` and the
-    guard. ``data``: dataset -> file, for the datasets found here."""
-    roots = assignment.kit_roots
-    body = (
-        f"blocker = modules['autograder.kernel_side.harness'].install({Limits().output_chars!r}, {roots!r})\n"
-        f"modules['autograder.kernel_side.otter_guard'].install(get_ipython(), blocker, {cell_seconds!r}, "
-        f"{notebook_seconds!r}, {checks_seconds!r}, {checks_prefix()!r}, {roots!r}, "
-        "sys._getframe().f_code.co_filename)")
-    return kernel_code.cell(kernel_code.OTTER_GUARD, body) + "".join(
-        dataset.kernel_patch(path) for dataset, path in data.items())
-
-
-# ---------------------------------------------------------------- in otter's own process
-
-
-def _case_signature(test_file) -> list[tuple]:
-    return [(case.name, case.body, case.hidden, case.points) for case in test_file.test_cases]
+    problem = sandbox.check()
+    if problem is None:
+        return {"sandbox": True}, "학생 코드는 샌드박스(bubblewrap) 안에서 실행되었습니다."
+    try:
+        pwd.getpwnam(STUDENT_USER)
+    except KeyError:
+        return {"sandbox": False}, f"주의: 샌드박스도 별도 사용자도 없이 채점했습니다 ({problem})."
+    return {"sandbox": False, "run_as": STUDENT_USER}, \
+        f"학생 코드는 별도 사용자({STUDENT_USER})로 실행되었습니다 (샌드박스를 쓸 수 없음: {problem})."
 
 
 class AutograderPlugin(AbstractOtterPlugin):
     """Listed in the zip's ``otter_config.json`` with the assignment (its id, or the module
-    defining it); config keys ``cell_seconds``, ``notebook_seconds`` and ``checks_seconds``
-    override the limits above."""
+    defining it) and the kernel limits (``cell_seconds``, ``notebook_seconds``, ``memory_mb``)."""
 
     def __init__(self, submission_path, submission_metadata, plugin_config):
         super().__init__(submission_path, submission_metadata, plugin_config or {})
-        self._tests: dict[str, list[tuple]] = {}
-        self._notebook = None
         self._data: dict = {}
+        self._expected: dict | None = None
+        self._result = None
+        self._note = ""
 
     @functools.cached_property
     def assignment(self):
@@ -123,54 +86,53 @@ class AutograderPlugin(AbstractOtterPlugin):
         return registry.get(self.plugin_config["assignment"])
 
     def before_grading(self, config):
+        source = Path(config.autograder_dir)
+        log = Path(self.submission_path).parent / OTTER_LOG
+        if log.exists():
+            log.unlink()  # never read: otter would unpickle whatever the student put there
+        os.environ.update(KERNEL_ENV)
+        fields, self._note = isolation()
+        self._limits = Limits(**fields, **{key: self.plugin_config[key] for key in
+                                           ("cell_seconds", "notebook_seconds", "memory_mb") if key in self.plugin_config})
         for dataset in self.assignment.datasets:
-            bundled = Path(config.autograder_dir) / FILES / dataset.filename
+            bundled = source / FILES / dataset.filename
             try:  # bundled, else in the image's cache (setup.sh), else downloaded now
-                path = bundled.resolve() if bundled.is_file() else dataset.resolve(download=True)
+                path = bundled if bundled.is_file() else dataset.resolve(download=True)
             except Exception:
                 continue  # the checks that need it fail with a Korean reason
-            os.environ.setdefault(dataset.env_var, str(path))
-            self._data[dataset] = path
-        os.environ.update(KERNEL_ENV)  # the kernel inherits otter's environment
-        from otter.test_files import OKTestFile
-
-        for path in sorted(glob.glob(str(Path(config.autograder_dir) / "source" / "tests" / "*.py"))):
-            test = OKTestFile.from_file(path)
-            self._tests[test.name] = _case_signature(test)
+            if dataset.local_copy:
+                READABLE_DATA.mkdir(mode=0o755, parents=True, exist_ok=True)
+                path = dataset.local_copy(path, READABLE_DATA)
+                os.chmod(path, 0o644)
+            os.environ[dataset.env_var] = str(path)
+            self._data[dataset] = Path(path)
+        expected = source / FILES / EXPECTED
+        self._expected = load_expected(expected.read_text(encoding="utf-8")) if expected.is_file() else None
 
     def before_execution(self, submission):
         import nbformat
 
-        from ..engine import submission as reading
+        from ..engine.grade import grade_notebook
 
-        try:
-            self._notebook = reading.read(Path(self.submission_path), self.assignment.kit_roots)
-        except (reading.UnreadableSubmission, OSError):
-            self._notebook = None
-        for cell in submission.cells:
-            if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
-                cell.source = reading.prepare(cell.source)
-        config = self.plugin_config
-        source = first_cell_source(self.assignment, self._data, config.get("cell_seconds", CELL_SECONDS),
-                                   config.get("notebook_seconds", NOTEBOOK_SECONDS),
-                                   config.get("checks_seconds", CHECKS_SECONDS))
-        submission.cells.insert(0, nbformat.v4.new_code_cell(source))
-        return submission
+        self._result = grade_notebook(self.assignment, Path(self.submission_path), "submission", self._data,
+                                      self._limits, expected=self._expected)
+        return nbformat.v4.new_notebook(metadata=submission.metadata)  # otter's kernel runs no student code
 
     def after_grading(self, results):
-        from ..engine.grade import kit_violation
+        from ..engine import records
 
-        for question in self.assignment.questions:
-            test = results.results.get(question.id)
-            if test is None:
+        by_question: dict[str, list] = {}
+        for case in self._result.cases:
+            by_question.setdefault(case.question, []).append(case)
+        for question_id, test in results.results.items():
+            cases = by_question.get(question_id, [])
+            hidden = [r for r in test.test_case_results if r.test_case.hidden]
+            if [r.test_case.name for r in hidden] != [case.name for case in cases]:
+                for r in hidden:  # the zip and the kit disagree: nothing is given
+                    r.passed, r.message = False, "채점 도구 오류: 이 자동 채점기의 검사 목록이 채점 도구와 다릅니다. 강사에게 알려 주세요."
                 continue
-            reason = None
-            if question.id in self._tests and _case_signature(test) != self._tests[question.id]:
-                reason = "채점 중에 이 문제의 테스트 파일이 바뀌었습니다."
-            elif self._notebook is not None:
-                reason = kit_violation(question, self._notebook, {}, self.assignment.kit_roots)
-            if reason:
-                for result in test.test_case_results:
-                    if result.test_case.hidden:
-                        result.passed = False
-                        result.message = f"❌ {reason} 이 문제는 0점입니다."
+            for r, case in zip(hidden, cases):
+                r.passed = case.passed
+                r.message = case.message if not case.passed or "\n" in case.message else "통과"
+        feedback = records.feedback_markdown(self._result, self.assignment.questions, self.assignment.title)
+        results.output = f"{feedback}\n\n{self._note}"

@@ -1,10 +1,10 @@
 """Time limits that student code cannot swallow, and the one rule for what student code is.
 
 Kernel-side: this module runs inside a student's kernel, sent there as text (standard library
-only), and in the grader's own process, imported normally. Every time limit of the kit (a
-probed call, a notebook cell under otter, all of otter's checks) is a ``Stopper``: once its
-alarm fires, every line of student code raises again, so a loop that catches the first
-exception (``except BaseException: pass``) still ends; library and kit code is left alone.
+only), and in the grader's own process, imported normally. A time limit of the kit (a probed
+call) is a ``Stopper``: once its alarm fires, every line of student code raises again, so a
+loop that catches the first exception (``except BaseException: pass``) still ends; library and
+kit code is left alone.
 """
 
 import contextlib
@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import time
 
 KIT_FILENAME_PREFIX = "<autograder/"  # the kit's kernel-side code, compiled under these names
 STUDENT_PSEUDO_FILES = ("<string>", "<ipython-input", "<stdin>")  # exec'd or typed code is the student's
@@ -124,18 +123,3 @@ def time_limit(seconds, make_error, student=None):
     finally:
         stop(previous_trace)
         signal.signal(signal.SIGALRM, previous_handler)
-
-
-def watchdog(seconds, handler, released):
-    """From a thread: SIGVTALRM to the main thread after ``seconds``, then every second until
-    ``released()``. A wall-clock limit that leaves SIGALRM free for the limits inside it."""
-    main = threading.main_thread().ident
-
-    def watch():
-        time.sleep(seconds)
-        while not released():
-            signal.pthread_kill(main, signal.SIGVTALRM)
-            time.sleep(1)
-
-    signal.signal(signal.SIGVTALRM, handler)
-    threading.Thread(target=watch, daemon=True).start()

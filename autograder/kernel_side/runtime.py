@@ -18,6 +18,7 @@ import io
 import json
 import sys
 import time
+import weakref
 
 import numpy as np
 
@@ -258,8 +259,15 @@ def globals_of(func, namespace):
 # ----------------------------------------------------------------------------- generic probes
 
 
+_OVERRAN = weakref.WeakSet()  # graded functions that overran their limit once: not called again
+
+
 def probe_call(namespace, spec):
-    """Call one object on given arguments; record result, error, mutation and loop count."""
+    """Call one object on given arguments; record result, error, mutation and loop count.
+
+    A function that overran its time limit once is not called again: it would most likely
+    hang again, and each call would spend its whole limit (the checks' overall time under
+    otter is shared by every question)."""
     func = lookup(namespace, spec["object"])
     args = [decode(a) for a in spec["args"]]
     kwargs = {k: decode(v) for k, v in spec.get("kwargs", {}).items()}
@@ -268,11 +276,17 @@ def probe_call(namespace, spec):
     counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
     started = time.perf_counter()
     try:
+        if func in _OVERRAN:
+            raise ProbeTimeout("앞선 호출이 시간 제한을 넘겨 다시 호출하지 않았습니다")
         with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), counter:
             result = func(*args, **kwargs)
         observation["result"] = encode(result)
     except ProbeTimeout as error:
         observation["error"] = {"type": "Timeout", "message": str(error)}
+        try:
+            _OVERRAN.add(func)
+        except TypeError:  # not weakly referable: called again next time
+            pass
     except Unsupported as error:
         observation["error"] = {"type": "Unsupported", "message": str(error)}
     except Exception as error:

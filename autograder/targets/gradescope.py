@@ -1,15 +1,15 @@
 """The Gradescope autograder: ``DIR/<id>/autograder.zip``, made by ``otter generate``.
 
-The zip holds one OK-format test file per question, generated here from the questions (never
-written by hand): the public self-checks of the student notebook (0 points, shown to students
-as "Public Tests"), then one hidden doctest per case with the case's points, each calling the
-kit's single implementation of the checks (``autograder.frontends.inline.case_passed``, through
-``autograder.frontends.otter.case``, which adds an overall time limit). Its ``files/`` hold a
-wheel of this kit (``autograder`` and ``solutions``) and, when the build has it, MNIST. Otter
-turns our ``requirements.txt`` (the kit's pins and the wheel) into the pip part of
-``environment.yml``, which Gradescope's ``setup.sh`` installs. ``otter_config.json`` names the
-assignment, turns PDFs off and loads ``autograder.frontends.otter.AutograderPlugin``, which prepares the
-notebook like ``autograder grade`` and sets the time limits.
+The kit grades, otter reports (``frontends.otter``): the zip holds one OK-format test file per
+question with one case per hidden check and its points (names and points generated from the
+questions, never by hand); the plugin fills in each case's verdict and Korean message from
+``autograder grade``'s own engine, which runs the student's notebook in its own isolated
+kernel. A case's doctest fails unless the plugin passes it, so a zip whose plugin did not run
+gives nothing. ``files/`` holds a wheel of the kit (this assignment's package, not its answer
+key), the answer key's observations recorded at build time (``expected.json``) and, when the
+build has them, the datasets. Otter turns our ``requirements.txt`` (the kit's pins, TensorFlow's
+CPU build, and the wheel) into the pip part of ``environment.yml``; ``setup.sh`` gets a few
+steps of ours (``SETUP_ISOLATION``, ``SETUP_DOWNLOAD``).
 """
 
 from __future__ import annotations
@@ -28,57 +28,37 @@ import zipfile
 from pathlib import Path
 
 
-from ..frontends import otter as otter_plugin
+from ..assignment import ROOT
 from ..engine.cases import Question
 from ..engine.grade import expected_observations
 from ..engine.kernel import Limits
-from . import selfcheck
-from ..assignment import ROOT
+from ..frontends import otter as otter_plugin
 
 PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
 ZIP_NAME = "autograder.zip"
 FILES_ON_GRADESCOPE = "/autograder/source/files"  # where Gradescope unpacks the zip's files/
-PUBLIC_CASE_SECONDS = 10  # each public check calls the student's code outside the probes
 NOT_NEEDED_FOR_GRADING = {"nbgrader", "typer", "rich", "koreanize-matplotlib"}  # instructor-side only
 
 
 # ---------------------------------------------------------------- test files
 
 
-def hidden_case_code(assignment, question_id: str, index: int) -> str:
-    """One hidden case: ``frontends.inline.case_passed`` through ``frontends.otter.case``, which
-    only adds the checks' overall time limit. ``vars(__main__)`` is the notebook's namespace
-    itself: doctest hands each case a fresh copy as ``globals()``, and one namespace lets
-    ``inline`` run a question's probes once for all its cases instead of once per case."""
-    return (">>> import __main__\n"
-            ">>> from autograder.frontends.otter import case\n"
-            f">>> case({assignment.ref!r}, {question_id!r}, {index}, vars(__main__))\n"
-            "True")
+def hidden_case_code(question_id: str, index: int) -> str:
+    """The doctest of one hidden case: it fails as written; the plugin sets its verdict."""
+    return f">>> 'the kit grades {question_id} case {index}'\n'passed only by the kit'"
 
 
-def public_case_code(code: str) -> str:
-    """A self-check of the notebook, with a time limit around it."""
-    return (">>> from autograder.frontends.otter import arm as _autograder_arm\n"
-            f">>> _autograder_arm({PUBLIC_CASE_SECONDS})\n"
-            f"{code.rstrip()}\n"
-            ">>> _autograder_arm(0)")
-
-
-def test_spec(assignment, question: Question, expected: dict) -> dict:
-    """The OK-format test of one question: public self-checks, then the hidden cases."""
-    cases = [{"name": f"[공개] {name}", "code": public_case_code(code), "hidden": False,
-              "locked": False, "points": 0}
-             for name, code in selfcheck.public_cases(assignment, question, expected)]
-    cases += [{"name": case.name, "code": hidden_case_code(assignment, question.id, index), "hidden": True,
-               "locked": False, "points": case.points}
-              for index, case in enumerate(question.cases)]
+def test_spec(question: Question) -> dict:
+    """The OK-format test of one question: one case per hidden check, with its points."""
+    cases = [{"name": case.name, "code": hidden_case_code(question.id, index), "hidden": True,
+              "locked": False, "points": case.points}
+             for index, case in enumerate(question.cases)]
     return {"name": question.id, "points": question.points,
-            "suites": [{"cases": cases, "scored": True, "setup": "", "teardown": "",
-                        "type": "doctest"}]}
+            "suites": [{"cases": cases, "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}
 
 
-def test_file(assignment, question: Question, expected: dict) -> str:
-    spec = pprint.pformat(test_spec(assignment, question, expected), width=100, sort_dicts=False)
+def test_file(question: Question) -> str:
+    spec = pprint.pformat(test_spec(question), width=100, sort_dicts=False)
     return f"OK_FORMAT = True\n\ntest = {spec}\n"
 
 
@@ -100,10 +80,14 @@ def _project() -> dict:
 
 
 def requirements() -> list[str]:
-    """The pinned dependencies the kit is tested with, less instructor-only tools."""
+    """The pinned dependencies the kit is tested with, less instructor-only tools, with
+    TensorFlow's CPU build: Gradescope's containers have no GPU, and the CPU wheel is half the
+    download (installing both builds would let one overwrite the other's files)."""
     keep = []
     for requirement in _project()["dependencies"]:
         name = re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0].lower()
+        if name == "tensorflow":
+            requirement = "tensorflow-cpu" + requirement[len(name):]
         if name not in NOT_NEEDED_FOR_GRADING:
             keep.append(requirement)
     return keep
@@ -138,7 +122,7 @@ def _module_files(module: str) -> dict[str, bytes]:
 
 def wheel_files(assignment) -> dict[str, bytes]:
     """What the Gradescope container needs: the kit without the other assignments' folders,
-    this assignment's answer key (not the others'), and its own package."""
+    and this assignment's package. No answer key: its observations are in ``expected.json``."""
     import autograder
 
     kit = Path(autograder.__file__).resolve().parent
@@ -150,7 +134,6 @@ def wheel_files(assignment) -> dict[str, bytes]:
         if (file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc"
                 and not any(folder in file.parents for folder in other)):
             files["autograder/" + file.relative_to(kit).as_posix()] = file.read_bytes()
-    files.update(_module_files(assignment.answer_key))
     if own[0] != "autograder":
         files.update(_module_files(assignment.package))
     return files
@@ -185,8 +168,12 @@ def build_wheel(assignment, folder: Path) -> Path:
 # ---------------------------------------------------------------- otter configuration
 
 
-def otter_config(assignment, limits: Limits = Limits(),
-                 checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> dict:
+GRADESCOPE_NOTEBOOK_SECONDS = 240  # all of a notebook's cells (Gradescope's default timeout is 600 s)
+GRADESCOPE_MEMORY_MB = 2048  # the kernel's limit: with a 3 GB container, room for otter's process
+
+
+def otter_config(assignment, limits: Limits | None = None) -> dict:
+    limits = limits or assignment.limits
     return {
         "assignment_name": assignment.id,  # a notebook of another assignment is refused
         "lang": "python",
@@ -195,14 +182,26 @@ def otter_config(assignment, limits: Limits = Limits(),
         "show_hidden": True,  # hidden results (Korean messages) once grades are published
         "plugins": [{otter_plugin.PLUGIN: {
             "assignment": assignment.ref, "cell_seconds": limits.cell_seconds,
-            "notebook_seconds": min(limits.notebook_seconds, otter_plugin.NOTEBOOK_SECONDS),
-            "checks_seconds": checks_seconds}}],
+            "notebook_seconds": min(limits.notebook_seconds, GRADESCOPE_NOTEBOOK_SECONDS),
+            "memory_mb": min(limits.memory_mb, GRADESCOPE_MEMORY_MB)}}],
     }
 
 
-# Appended to otter's setup.sh for the datasets a zip does not bundle: they are downloaded into
-# the image (MNIST: Keras's cache, its sha256 checked). A failed download does not fail the
-# image: the checks that need the data then fail with a Korean reason, the others still grade.
+# Appended to otter's setup.sh. Student code runs in bubblewrap where the container allows it;
+# else as a user of its own, with the kit, the zip's files and root's home closed to it (the
+# interpreter stays reachable: /root is made traversable, nothing in it readable).
+SETUP_ISOLATION = """
+# --- autograder kit: isolate the student's code from the kit and the zip ---
+apt-get install -y bubblewrap || echo "WARNING: bubblewrap could not be installed"
+id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}
+chmod 711 /root
+site=$(mamba run -n {env} python -c "import autograder, os; print(os.path.dirname(os.path.dirname(autograder.__file__)))")
+chmod -R go-rwx "$site/autograder" "$site"/*autograder*.dist-info {autograder_dir}/source || true
+"""
+
+# Appended for the datasets a zip does not bundle: they are downloaded into the image (MNIST:
+# Keras's cache, its sha256 checked). A failed download does not fail the image: the checks
+# that need the data then fail with a Korean reason, the others still grade.
 SETUP_DOWNLOAD = """
 # --- autograder kit: {names} for the checks (not bundled in this zip) ---
 mamba run -n {env} python -c "from autograder.assignment import get; [print(d.name, d.resolve(download=True)) for d in get({ref!r}).datasets if d.name in {names!r}]" \\
@@ -233,35 +232,32 @@ def _add_setup_step(zip_path: Path, step: str) -> None:
             archive.writestr(info, data)
 
 
-def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None,
-              checks_seconds: float = otter_plugin.CHECKS_SECONDS) -> Path:
+def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None) -> Path:
     """Write ``root/autograder.zip`` with ``otter generate`` and return its path.
 
     The tests are the same whatever the building machine has. The datasets in ``data``
     (dataset -> file) are bundled; the others are downloaded by Gradescope's setup
-    (``SETUP_DOWNLOAD``). ``limits.cell_seconds`` and ``checks_seconds`` set the zip's time
-    limits (shorter ones are for the kit's tests)."""
+    (``SETUP_DOWNLOAD``). ``limits`` are the kernel's (shorter ones are for the kit's tests)."""
     from otter.generate import OTTER_ENV_NAME, main as generate
 
-    limits = limits or assignment.limits
     root.mkdir(parents=True, exist_ok=True)
-    expected = expected_observations(assignment)
     output = (root / ZIP_NAME).resolve()
     with tempfile.TemporaryDirectory(prefix="autograder-gradescope-") as staging:
         staging = Path(staging)
         (staging / "tests").mkdir()
         for question in assignment.questions:
-            (staging / "tests" / f"{question.id}.py").write_text(
-                test_file(assignment, question, expected[question.id]), encoding="utf-8")
+            (staging / "tests" / f"{question.id}.py").write_text(test_file(question), encoding="utf-8")
         wheel = build_wheel(assignment, staging)
-        files = [wheel.name]
+        (staging / otter_plugin.EXPECTED).write_text(otter_plugin.dump_expected(expected_observations(assignment)),
+                                                     encoding="utf-8")
+        files = [wheel.name, otter_plugin.EXPECTED]
         for dataset, path in data.items():
             shutil.copyfile(path, staging / dataset.filename)
             files.append(dataset.filename)
         lines = requirements() + [f"{FILES_ON_GRADESCOPE}/{wheel.name}"]
         (staging / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        (staging / "otter_config.json").write_text(
-            json.dumps(otter_config(assignment, limits, checks_seconds), indent=2), encoding="utf-8")
+        (staging / "otter_config.json").write_text(json.dumps(otter_config(assignment, limits), indent=2),
+                                                   encoding="utf-8")
         previous = os.getcwd()
         os.chdir(staging)  # otter generate takes files relative to the working directory
         try:
@@ -270,7 +266,10 @@ def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None,
                      python_version=PYTHON_VERSION, files=files)
         finally:
             os.chdir(previous)
+    steps = SETUP_ISOLATION.format(user=otter_plugin.STUDENT_USER, env=OTTER_ENV_NAME,
+                                   autograder_dir="/autograder")
     missing = [dataset.name for dataset in assignment.datasets if dataset not in data]
     if missing:
-        _add_setup_step(output, SETUP_DOWNLOAD.format(env=OTTER_ENV_NAME, ref=assignment.ref, names=missing))
+        steps += SETUP_DOWNLOAD.format(env=OTTER_ENV_NAME, ref=assignment.ref, names=missing)
+    _add_setup_step(output, steps)
     return output

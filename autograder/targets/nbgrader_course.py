@@ -7,17 +7,15 @@ instructor's version of the student notebook with nbgrader metadata:
   (copied from ``solutions/`` by ``notebooks.solution_notebook``) between ``### BEGIN SOLUTION``
   and ``### END SOLUTION``. ``nbgrader generate_assignment`` drops that region and, with the
   empty ``code_stub`` of the config, adds nothing: the release shows exactly the stub;
-- after each self-check cell comes a locked autograder test cell, worth the question's points,
-  whose hidden part calls ``autograder.frontends.inline.points`` (the same probes and judges as
-  ``autograder grade``) and leaves the earned points as the cell's value (nbgrader's partial
-  credit);
+- after each self-check cell comes a locked autograder test cell, worth the question's points;
+  ``nbgrader autograde`` does not run it: the config puts the kit's own grading
+  (``frontends.nbgrader.KitAutograde``, ``autograder grade``'s engine) in place of nbgrader's
+  Execute, and it writes each question's points into its test cell as the cell's value
+  (nbgrader's partial credit) with the Korean report as its output;
 - the setup cell, the self-check cells and every markdown cell are read-only;
-- the setup cell also imports the assignment's ``preload`` modules (TensorFlow: its start-up
-  messages go to the kernel's stderr, which nbgrader would count against a test cell that
-  happened to import it first), serves the datasets from the files the hub names (e.g.
-  ``$MNIST_NPZ``), and during ``nbgrader autograde`` strips demonstration training and
-  ``grader.*`` calls from every later cell, as ``autograder grade`` does
-  (``engine.submission.prepare``);
+- the setup cell also imports the assignment's ``preload`` modules (TensorFlow's start-up
+  messages land there) and serves the datasets from the files the hub names (e.g.
+  ``$MNIST_NPZ``) when students run the notebook;
 - the otter export cell becomes a note on submitting through the hub.
 """
 
@@ -32,37 +30,16 @@ from . import notebooks
 
 COURSE = "nbgrader"
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
-TESTS_BEGIN, TESTS_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-# Beyond the longest hidden check's own limit (the training check's 900 s), so nbgrader's
-# per-cell limit only stops a cell that hangs.
-EXECUTE_MARGIN = 300
-
-# Appended to the otter setup cell. Students read it, hence the Korean comments.
-SETUP_AUTOGRADE = '''if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-    # 자동 채점 중에는 데모 훈련(fit)과 grader.* 호출을 건너뜁니다(autograder grade와 같습니다).
-    from autograder.engine.submission import prepare as _prepare_for_grading
-    get_ipython().input_transformers_post.append(
-        lambda lines: _prepare_for_grading("".join(lines)).splitlines(keepends=True))
-'''
-
-
 def setup_extra(assignment) -> str:
-    """What the setup cell does on a hub: quiet TensorFlow, modules imported up front (their
-    start-up messages land in this cell, not in a test cell), datasets served from the files
-    the hub names, and the grading preparation of ``autograder grade``."""
+    """What the setup cell does on a hub, where students run the notebook: quiet TensorFlow,
+    modules imported up front, datasets served from the files the hub names."""
     lines = ["", "# --- JupyterHub(nbgrader)용 설정 ---",
-             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # 텐서플로우의 안내 로그를 줄입니다.']
+             'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # 텐서플로우의 안내 로그를 줄입니다.']
     lines += [f"import {module}  # 여기서 미리 불러옵니다(시작 안내 메시지가 이 셀에 나옵니다)." for module in assignment.preload]
     for dataset in assignment.datasets:
         lines.append(f"# 서버가 {dataset.env_var}로 {dataset.name} 파일을 알려 주면 노트북의 데이터 불러오기가 그 파일을 읽습니다.")
         lines.append(dataset.kernel_patch(None).rstrip("\n"))
-    return "\n".join(lines) + "\n" + SETUP_AUTOGRADE
-
-
-def execute_timeout(assignment) -> int:
-    longest = max((probe.spec.get("limit", 60) for q in assignment.questions for probe in q.probes.values()),
-                  default=60)
-    return int(longest + EXECUTE_MARGIN)
+    return "\n".join(lines) + "\n"
 
 SUBMIT_NOTE = (
     "### JupyterHub(nbgrader)에서 제출하기\n\n"
@@ -90,13 +67,20 @@ c.CourseDirectory.course_id = "{assignment}-course"  # the hub's exchange files 
 # "### END SOLUTION". Releasing drops that region and adds nothing, so students get the stub.
 c.ClearSolutions.code_stub = {{"python": ""}}
 
-# autograde runs the whole notebook; the longest cell is the slowest hidden check (its own
-# limit is {longest} s), so this only stops a cell that hangs.
-c.Execute.timeout = {timeout}
+# Autograding is the kit's: in place of nbgrader's Execute, `autograder grade`'s engine runs each
+# submission in its own kernel (sandboxed where bubblewrap runs), judges it, and writes each
+# question's points and Korean report into its test cell. The kit (with the answer key) must be
+# installed where `nbgrader autograde` runs; it is never needed in the students' image.
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
 
-# Kernels that nbgrader starts inherit this environment: the one the kernels of
-# `autograder grade` get. nbgrader gives 0 points to a test cell that writes to stderr, so
-# TensorFlow's C++ log and Python warnings are kept quiet.
+from autograder.frontends.nbgrader import KitAutograde
+
+c.Autograde.autograde_preprocessors = [KitAutograde, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.KitAutograde.assignment = "{ref}"
+
+# Kernels students start on the hub (Validate, their own work) get the environment of the kit's.
 {environment}
 {datasets}'''
 
@@ -114,22 +98,14 @@ def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, point
     return meta
 
 
-def _test_source(assignment, question_id: str, points: float) -> str:
-    return (
-        f"# 채점 셀: {question_id} ({points:g}점). 제출하면 숨겨진 테스트가 여기서 실행됩니다. 수정하지 마세요.\n"
-        f"{TESTS_BEGIN}\n"
-        "import contextlib as _hidden_contextlib, sys as _hidden_sys\n"
-        "from autograder.frontends.inline import points as _hidden_points\n"
-        "with _hidden_contextlib.redirect_stderr(_hidden_sys.stdout):  # nbgrader zeroes a cell that writes to stderr\n"
-        f"    _hidden_earned = _hidden_points({assignment.ref!r}, {question_id!r}, globals())\n"
-        "round(_hidden_earned, 6)  # the cell's value is the partial credit\n"
-        f"{TESTS_END}"
-    )
+def _test_source(question_id: str, points: float) -> str:
+    return (f"# 채점 셀: {question_id} ({points:g}점). 제출하면 채점 도구가 이 셀에 점수와 설명을 씁니다. "
+            "수정하지 마세요.")
 
 
 def hidden_test_cell(assignment, question_id: str, points: float) -> NotebookNode:
     """The autograder test cell of one question (locked, hidden tests only)."""
-    cell = v4.new_code_cell(_test_source(assignment, question_id, points),
+    cell = v4.new_code_cell(_test_source(question_id, points),
                             id=f"test-{question_id.replace('_', '-')}")
     cell.metadata["nbgrader"] = _nbgrader(f"test_{question_id}", grade=True, locked=True, points=points)
     return cell
@@ -173,12 +149,10 @@ def source_notebook(assignment) -> NotebookNode:
 
 
 def config_source(assignment) -> str:
-    timeout = execute_timeout(assignment)
     environment = "\n".join(f"os.environ.setdefault({k!r}, {v!r})" for k, v in KERNEL_ENV.items())
     datasets = "".join(DATASET_NOTE.format(name=d.name, env_var=d.env_var, filename=d.filename) + "\n"
                        for d in assignment.datasets)
-    return CONFIG.format(assignment=assignment.id, timeout=timeout, longest=timeout - EXECUTE_MARGIN,
-                         environment=environment, datasets=datasets)
+    return CONFIG.format(assignment=assignment.id, ref=assignment.ref, environment=environment, datasets=datasets)
 
 
 def build_course(assignment, root: Path) -> list[Path]:

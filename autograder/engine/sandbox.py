@@ -1,0 +1,232 @@
+"""Student kernels in a sandbox: bubblewrap (``bwrap``, Debian's ``bubblewrap``).
+
+The kernel sees the Python installation and its packages read-only, without the kit's own
+(``autograder``, the answer keys, the editable install's finder and ``.pth``, the console
+script); the dataset files read-only; a private writable working folder, ``/tmp`` and a home,
+each on a size-capped tmpfs except the working folder; ``/proc`` of its own processes only; no
+network. So a cell cannot read the answer key, the grades, the cache or other submissions,
+whatever it tries (``sys.path``, the finder, ``/proc/<parent>``, a walk of ``/``).
+
+The kernel talks to the grader over Unix sockets (jupyter_client's ``ipc`` transport) in a
+short private folder bound into the sandbox; bwrap's options reach it through a pipe
+(``--args FD``), so ``/proc/1/cmdline`` inside names no host path. ``--die-with-parent``
+ends the kernel with the worker that started it (even SIGKILL).
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.metadata
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from jupyter_client.manager import AsyncKernelManager
+
+HOME = "/home/student"
+# The whole environment of a sandboxed kernel, with the kernel environment and the datasets'
+# variables added: nothing of the grader's (no PYTHONPATH, no JPY_PARENT_PID: inside a pid
+# namespace ipykernel would take its parent for dead and exit).
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": HOME, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+            "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONNOUSERSITE": "1"}
+TMP_BYTES = 256 * 2**20  # /tmp and the home: tmpfs pages are in no process's memory, so capped here
+SHM_BYTES = 64 * 2**20
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd",
+                "/etc/group", "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts", "/etc/mime.types", "/etc/ssl")
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+def bwrap() -> str | None:
+    return shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=1)
+def check() -> str | None:
+    """None when bwrap can make the sandbox here, else why not (once per process: ~10 ms)."""
+    program = bwrap()
+    if program is None:
+        return "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    try:
+        done = subprocess.run([program, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        return f"bwrap could not start: {problem}"
+    if done.returncode != 0:
+        return (done.stderr.strip() or f"bwrap exited with {done.returncode}") + \
+            " (user namespaces may be disabled on this machine)"
+    return None
+
+
+def _site_dirs() -> list[str]:
+    return [path for path in site.getsitepackages() if os.path.isdir(path)]
+
+
+def _python_roots() -> list[str]:
+    """Folders holding the interpreter, its standard library and the packages."""
+    roots = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    return sorted(roots)
+
+
+@functools.lru_cache(maxsize=None)
+def kit_masks(roots: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What of the kit's installed distributions the Python installation holds: (files to
+    cover with /dev/null, folders to cover with an empty tmpfs). Reading every distribution's
+    file list takes a few tenths of a second: once per process."""
+    names = {name for root in roots for name in importlib.metadata.packages_distributions().get(root, [])}
+    files, folders = set(), set()
+    for name in names:
+        distribution = importlib.metadata.distribution(name)
+        base = Path(distribution.locate_file(""))
+        folders.add(str(distribution._path))  # its .dist-info (direct_url.json names the checkout)
+        for relative in distribution.files or ():
+            path = Path(os.path.normpath(base / relative))
+            if relative.parts and relative.parts[0] in roots:  # a regular install: the whole package
+                folders.add(str(base / relative.parts[0]))
+            elif path.is_file():
+                files.add(str(path))
+    for directory in _site_dirs():  # any editable-install finder and .pth, and their bytecode
+        for pattern in ("__editable__*", "__pycache__/__editable__*"):
+            files.update(glob.glob(os.path.join(directory, pattern)))
+    files = {f for f in files if not any(f.startswith(folder + os.sep) for folder in folders)}
+    return tuple(sorted(files)), tuple(sorted(folders))
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What one kernel sees."""
+
+    workdir: Path  # private and writable: the kernel's working folder (probe results come back here)
+    sockets: Path  # the connection file and the Unix sockets
+    read_only: tuple[str, ...] = ()  # files bound at their own path (datasets)
+    env: dict = field(default_factory=dict)
+    roots: tuple[str, ...] = ("autograder", "solutions")  # packages hidden from the kernel
+
+    def options(self) -> list[str]:
+        """bwrap's options (the command comes after them)."""
+        options = ["--unshare-user", "--disable-userns",  # no namespaces of its own for student code
+                   "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "grader",
+                   "--ro-bind", "/usr", "/usr"]
+        for link in ("bin", "lib", "lib64", "sbin"):
+            target = "/" + link
+            if os.path.islink(target):
+                options += ["--symlink", os.readlink(target), target]
+            elif os.path.isdir(target):
+                options += ["--ro-bind", target, target]
+        for path in SYSTEM_FILES:
+            options += ["--ro-bind-try", path, path]
+        options += ["--proc", "/proc", "--dev", "/dev",
+                    "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+                    "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+                    "--size", str(TMP_BYTES), "--tmpfs", HOME, "--dir", "/tmp/matplotlib"]
+        site_dirs = _site_dirs()
+        for root in _python_roots():
+            options += ["--ro-bind", root, root]
+        if sys.prefix != sys.base_prefix:  # a venv: the base interpreter's own packages stay unseen
+            base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})["purelib"]
+            if os.path.isdir(base) and base not in site_dirs:
+                options += ["--tmpfs", base, "--remount-ro", base]
+        files, folders = kit_masks(self.roots)
+        for folder in folders:
+            options += ["--tmpfs", folder, "--remount-ro", folder]
+        for file in files:
+            options += ["--ro-bind", "/dev/null", file]
+        for path in self.read_only:
+            options += ["--ro-bind", path, path]
+        options += ["--bind", str(self.workdir), str(self.workdir), "--bind", str(self.sockets), str(self.sockets),
+                    "--remount-ro", "/", "--chdir", str(self.workdir), "--clearenv"]
+        for key, value in {**BASE_ENV, **self.env}.items():
+            options += ["--setenv", key, str(value)]
+        return options
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs inside bwrap, over Unix sockets."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        super().__init__(**kwargs)
+        self.sandbox: Sandbox | None = None
+        self._options_fd: int | None = None
+
+    def configure(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.connection_file = str(sandbox.sockets / "kernel.json")  # the sockets are named after it
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        read, write = os.pipe()  # bwrap --args FD: NUL-separated options (a pipe holds 64 KiB)
+        os.write(write, b"".join(option.encode() + b"\0" for option in self.sandbox.options()))
+        os.close(write)
+        self._options_fd = read
+        return [bwrap(), "--args", str(read), "--", *command]
+
+    async def _async_launch_kernel(self, kernel_cmd, **kwargs):
+        if self._options_fd is not None:
+            kwargs["pass_fds"] = (self._options_fd,)
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kwargs)
+        finally:
+            if self._options_fd is not None:
+                os.close(self._options_fd)
+                self._options_fd = None
+
+    def kernel_pid(self) -> int | None:
+        """The kernel's own pid, below bwrap's two processes."""
+        process = getattr(self.provisioner, "process", None)
+        try:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                if child.name() != "bwrap" and "ipykernel_launcher" in child.cmdline():
+                    return child.pid
+        except (psutil.Error, AttributeError):
+            return None
+        return None
+
+    async def _async_signal_kernel(self, signum: int) -> None:
+        # jupyter_client signals the launched process group: bwrap would die of a SIGINT and
+        # take the kernel with it. An interrupt goes to the kernel itself.
+        pid = self.kernel_pid() if signum == signal.SIGINT else None
+        if pid is not None:
+            os.kill(pid, signum)
+            return
+        await super()._async_signal_kernel(signum)
+
+    signal_kernel = _async_signal_kernel
+
+
+class UserKernelManager(AsyncKernelManager):
+    """A kernel run as another user (``setpriv``), where bubblewrap cannot run (a container
+    that forbids user namespaces, like Gradescope's): the kit's files must then be readable by
+    root only, which the Gradescope zip's ``setup.sh`` arranges. The grader runs as root."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.user: str | None = None
+
+    def configure(self, user: str, workdir: Path) -> None:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        self.user = user
+        os.chown(workdir, entry.pw_uid, entry.pw_gid)  # its private working folder
+        self.connection_file = str(workdir / ".kernel.json")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        return ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--init-groups", "--", *command]
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        os.chmod(self.connection_file, 0o644)  # the kernel, as the other user, reads it
