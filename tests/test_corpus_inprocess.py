@@ -1,73 +1,148 @@
-"""The chapter-2 corpus, part one: right answers in unusual styles, specific bugs and
-vectorised shortcuts, judged in this process (``corpus.inprocess``): the graded code runs
-here, every probe runs here with the kit's runtime, and the training check comes from
-recordings of the same code. Each variant must get exactly its expected points."""
+"""Every assignment's corpus, part one: right answers in unusual styles, specific bugs and
+shortcuts, judged in this process (``corpus.inprocess``): the graded code runs here, every probe
+runs here with the kit's runtime, and the training check comes from recordings of the same code.
+Each variant must get exactly its expected points.
+
+Parametrized by assignment: every assignment of the kit with a corpus module ``corpus/<id>.py``
+(the ones ``make record-corpus`` records; the tiny test assignment's corpus is graded in kernels).
+"""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
+from autograder import assignment as registry
 from autograder.engine.grade import expected_observations
-from corpus import ch02 as corpus, inprocess
+from corpus import inprocess
 
-VARIANTS = [variant for variant in corpus.VARIANTS if not variant.needs_kernel]
+HERE = Path(inprocess.__file__).parent
+CORPORA = {assignment_id: importlib.import_module(f"corpus.{assignment_id}").VARIANTS
+           for assignment_id, assignment in sorted(registry.all_assignments().items())
+           if (HERE / f"{assignment_id}.py").is_file() and assignment.module.startswith("autograder.")}
+CASES = [(assignment_id, variant) for assignment_id, variants in CORPORA.items()
+         for variant in variants if not variant.needs_kernel]
 RECORD = "make record-corpus (or: cd tests && python -m corpus.record)"
 
 
 @pytest.fixture(scope="module")
-def judged(ch02, built_notebooks, tmp_path_factory):
-    student, solution = built_notebooks
-    expected = expected_observations(ch02)
-    folder = tmp_path_factory.mktemp("inprocess")
-    results = {}
-    for variant in VARIANTS:
-        observed, context, missing = inprocess.observe(ch02, variant, student, solution, folder)
-        results[variant.name] = (inprocess.judged(ch02, observed, context, expected), missing)
-    return results
+def judged(tmp_path_factory):
+    """assignment id -> {variant name: (case results, missing recordings)}, judged on first use."""
+    from autograder.targets.build import student_and_solution
+
+    results: dict[str, dict] = {}
+
+    def judge(assignment_id: str) -> dict:
+        if assignment_id not in results:
+            assignment = registry.get(assignment_id)
+            student, solution = student_and_solution(assignment)
+            expected = expected_observations(assignment)
+            folder = tmp_path_factory.mktemp(f"inprocess-{assignment_id}")
+            results[assignment_id] = {}
+            for _, variant in (case for case in CASES if case[0] == assignment_id):
+                observed, context, missing = inprocess.observe(assignment, variant, student, solution, folder)
+                results[assignment_id][variant.name] = (inprocess.judged(assignment, observed, context, expected),
+                                                        missing)
+        return results[assignment_id]
+    return judge
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
-def test_variant_gets_its_points(ch02, judged, variant):
-    cases, missing = judged[variant.name]
+def test_the_kits_assignments_have_corpora():
+    assert {"ch02", "ch02_plus"} <= set(CORPORA)
+
+
+@pytest.mark.parametrize("assignment_id, variant", CASES, ids=[f"{a}:{v.name}" for a, v in CASES])
+def test_variant_gets_its_points(judged, assignment_id, variant):
+    assignment = registry.get(assignment_id)
+    cases, missing = judged(assignment_id)[variant.name]
     assert not missing, f"no recorded observation for {missing}: run {RECORD}"
-    scores = {q.id: sum(c.points for c in cases if c.question == q.id) for q in ch02.questions}
+    scores = {q.id: sum(c.points for c in cases if c.question == q.id) for q in assignment.questions}
     failed = [f"{c.question} · {c.name}: {c.message[:200]}" for c in cases if not c.passed]
-    assert scores == variant.expected(ch02), failed
+    assert scores == variant.expected(assignment), failed
     assert sum(c.max_points for c in cases) == 100
 
 
-def test_every_recording_belongs_to_a_variant(ch02, built_notebooks, tmp_path):
+@pytest.mark.parametrize("assignment_id", list(CORPORA))
+def test_every_recording_belongs_to_a_variant(assignment_id, tmp_path):
     """No recording is dead weight: each is the training of some variant's code now."""
+    from autograder.targets.build import student_and_solution
     from corpus.record import _keys
 
-    student, solution = built_notebooks
-    used = {key for variant in VARIANTS for key in _keys(ch02, variant, student, solution, tmp_path)}
-    recorded = {path.name for path in (inprocess.RECORDED / ch02.id).glob("*.json")}
+    assignment = registry.get(assignment_id)
+    student, solution = student_and_solution(assignment)
+    used = {key for _, variant in CASES if _ == assignment_id
+            for key in _keys(assignment, variant, student, solution, tmp_path)}
+    recorded = {path.name for path in (inprocess.RECORDED / assignment_id).glob("*.json")}
     assert recorded == used, f"recordings out of date: run {RECORD}"
 
 
+# ---------------------------------------------------------------- chapter 2
+
+
 def test_a_failure_shows_the_input_expected_and_got_shapes_first(judged):
-    cases, _ = judged["relu-mutates-input"]
+    cases, _ = judged("ch02")["relu-mutates-input"]
     [case] = [c for c in cases if c.name == "naive_relu: 입력을 바꾸지 않음"]
     assert "입력" in case.message and "기대값" in case.message and "받은 값" in case.message
-    cases, _ = judged["transpose-loses-dtype"]
+    cases, _ = judged("ch02")["transpose-loses-dtype"]
     [case] = [c for c in cases if c.name.startswith("naive_transpose: 결과 모양")]
     assert "shape (" in case.message and "float64" in case.message and "dtype" in case.message
 
 
 def test_the_naive_rule_names_what_it_found(judged):
-    cases, _ = judged["matrix-dot-np-dot"]
+    cases, _ = judged("ch02")["matrix-dot-np-dot"]
     [case] = [c for c in cases if c.name == "naive_matrix_dot: 반복문 규칙"]
     assert not case.passed and "np.dot" in case.message
-    cases, _ = judged["matrix-vector-whole-rows"]
+    cases, _ = judged("ch02")["matrix-vector-whole-rows"]
     [case] = [c for c in cases if c.name == "naive_matrix_vector_dot: 반복문 규칙"]
     assert not case.passed and ".sum" in case.message
 
 
 def test_training_detail_is_plain_data_for_reports(judged):
-    cases, _ = judged["reference"]
+    cases, _ = judged("ch02")["reference"]
     [training] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
     assert training.passed and training.detail["value"] >= training.detail["bar"] == 0.8
-    cases, _ = judged["dense-zero-init"]
+    cases, _ = judged("ch02")["dense-zero-init"]
     [training] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
     assert not training.passed and training.detail["value"] < 0.8
+
+
+# ---------------------------------------------------------------- 2장 심화 (ch02_plus)
+
+
+def _case(judged, variant: str, prefix: str):
+    cases, _ = judged("ch02_plus")[variant]
+    [case] = [c for c in cases if c.name.startswith(prefix)]
+    return case
+
+
+def test_the_autodiff_ban_names_the_tape_statically_and_when_it_runs(judged):
+    case = _case(judged, "backward-gradient-tape", "dense_backward: 자동 미분 금지")
+    assert not case.passed and ".GradientTape" in case.message and "호출 중 1번 사용" in case.message
+    case = _case(judged, "backward-tape-under-alias", "dense_backward: 자동 미분 금지")
+    assert not case.passed and "호출 중 1번 사용" in case.message  # the alias hides the name, not the tape
+    assert _case(judged, "backward-right-tf-ops", "dense_backward: 자동 미분 금지").passed  # TF ops without a tape
+
+
+def test_the_stricter_naive_rule_and_the_gate_explain_themselves(judged):
+    case = _case(judged, "crossentropy-vectorised", "naive_sparse_categorical_crossentropy: 반복문")
+    assert "np.clip" in case.message and "np.mean" in case.message
+    cases, _ = judged("ch02_plus")["softmax-forgets-to-normalise"]
+    q1 = [c for c in cases if c.question == "q1_softmax"]
+    assert not any(c.passed for c in q1) and all("확률표를 반환해야" in c.message for c in q1)
+
+
+def test_momentum_training_detail_separates_momentum_from_plain_sgd(judged):
+    """Correct code trains to about 0.87 in 2 epochs; code that moves like plain SGD to about 0.62,
+    below the retry floor (trained once)."""
+    from autograder.ch02_plus.q5_momentum import BAR, RETRY_FLOOR
+
+    right = _case(judged, "reference", "훈련")
+    assert right.passed and right.detail["value"] >= 0.85 and right.detail["bar"] == BAR
+    assert len(right.detail["attempts"]) == 1 and right.detail["attempts"][0]["compiled"]
+    eager = _case(judged, "momentum-right-numpy-roundtrip", "훈련")
+    assert eager.passed and not eager.detail["attempts"][0]["compiled"]  # .numpy() does not trace: eager
+    plain = _case(judged, "momentum-velocity-not-kept", "훈련")
+    assert not plain.passed and plain.detail["value"] < RETRY_FLOOR and len(plain.detail["attempts"]) == 1
+    assert "즉시 실행" in eager.message and "tf.function" in right.message

@@ -1,51 +1,74 @@
-"""The chapter-2 corpus, part two, graded the way a class is graded: the variants that need a
-real kernel (kit imports, hostile and broken notebooks) together with the reference and
-byte-identical copies of it under other names, ``--jobs 2``, one cold training cache. Each
-submission gets exactly its expected points and status, and the code they share trains once:
-the other workers wait for it (``ProbeCache.claim``) instead of training again. (The class of
-twenty with nine identical copies, killed and resumed, is the tiny assignment's, in
-test_batch.py: its kernels start in a second, these load TensorFlow.)"""
+"""Every assignment's corpus, part two, graded the way a class is graded: per assignment, the
+variants that need a real kernel (kit imports, hostile and broken notebooks) together with the
+reference (and, for chapter 2, byte-identical copies of it under other names), ``--jobs 2``, one
+cold training cache. Each submission gets exactly its expected points and status, and the code
+they share trains once: the other workers wait for it (``ProbeCache.claim``) instead of training
+again. (The class of twenty with nine identical copies, killed and resumed, is the tiny
+assignment's, in test_batch.py: its kernels start in a second, these load TensorFlow.)"""
 
 from __future__ import annotations
 
 import csv
+import importlib
 import shutil
 from pathlib import Path
 
 import pytest
 
+from autograder import assignment as registry
 from autograder.engine.batch import grade_all
+from autograder.engine.grade import expected_observations
 from autograder.engine.kernel import Limits
-from corpus import ch02 as corpus, inprocess, materialize
+from corpus import inprocess, materialize
 
 pytestmark = pytest.mark.slow
 
-KERNEL_VARIANTS = [variant for variant in corpus.VARIANTS if variant.needs_kernel]
-REFERENCE = next(variant for variant in corpus.VARIANTS if variant.name == "reference")
-COPIES = [f"학생-{number:02d}" for number in range(1, 3)]
-# A short cell limit: no cell of the (stripped) notebook needs more than a few seconds.
-LIMITS = Limits(cell_seconds=15, memory_mb=3000)
+ASSIGNMENTS = ("ch02", "ch02_plus")
+COPIES = {"ch02": [f"학생-{number:02d}" for number in range(1, 3)], "ch02_plus": []}
+# A short cell limit: no cell of the (stripped) notebooks needs more than a few seconds (ch02_plus's
+# slowest, loading MNIST, about 2), and the corpus's hanging cells then cost little.
+LIMITS = {"ch02": Limits(cell_seconds=15, memory_mb=3000), "ch02_plus": Limits(cell_seconds=10, memory_mb=3000)}
+
+
+def _variants(assignment_id: str) -> list:
+    """The variants that need a kernel, then the reference."""
+    variants = importlib.import_module(f"corpus.{assignment_id}").VARIANTS
+    return [v for v in variants if v.needs_kernel] + [next(v for v in variants if v.name == "reference")]
+
+
+CASES = [(assignment_id, variant) for assignment_id in ASSIGNMENTS for variant in _variants(assignment_id)]
 
 
 @pytest.fixture(scope="module")
-def graded(ch02, tmp_path_factory, built_notebooks, mnist_path):
-    student, solution = built_notebooks
-    folder = tmp_path_factory.mktemp("class")
-    paths = [materialize(variant, student, solution, folder) for variant in KERNEL_VARIANTS + [REFERENCE]]
-    for name in COPIES:
-        paths.append(shutil.copyfile(folder / "reference.ipynb", folder / f"{name}.ipynb"))
-    out = tmp_path_factory.mktemp("grades")
-    results = grade_all(ch02, paths, out, {ch02.datasets[0]: mnist_path}, jobs=2, limits=LIMITS,
-                        cache=out / ".cache")
-    return {result.submission: result for result in results}, out
+def graded(tmp_path_factory, mnist_path):
+    """assignment id -> ({submission: result}, output folder), graded on first use."""
+    from autograder.targets.build import student_and_solution
+
+    done: dict[str, tuple] = {}
+
+    def grade(assignment_id: str):
+        if assignment_id not in done:
+            assignment = registry.get(assignment_id)
+            student, solution = student_and_solution(assignment)
+            folder = tmp_path_factory.mktemp(f"class-{assignment_id}")
+            paths = [materialize(variant, student, solution, folder) for variant in _variants(assignment_id)]
+            for name in COPIES[assignment_id]:
+                paths.append(shutil.copyfile(folder / "reference.ipynb", folder / f"{name}.ipynb"))
+            out = tmp_path_factory.mktemp(f"grades-{assignment_id}")
+            results = grade_all(assignment, paths, out, {assignment.datasets[0]: mnist_path}, jobs=2, limits=LIMITS[assignment_id],
+                                cache=out / ".cache")
+            done[assignment_id] = ({result.submission: result for result in results}, out)
+        return done[assignment_id]
+    return grade
 
 
-@pytest.mark.parametrize("variant", KERNEL_VARIANTS + [REFERENCE], ids=[v.name for v in KERNEL_VARIANTS + [REFERENCE]])
-def test_variant_gets_its_verdict(ch02, graded, variant):
-    results, _ = graded
+@pytest.mark.parametrize("assignment_id, variant", CASES, ids=[f"{a}:{v.name}" for a, v in CASES])
+def test_variant_gets_its_verdict(graded, assignment_id, variant):
+    assignment = registry.get(assignment_id)
+    results, _ = graded(assignment_id)
     result = results[variant.name]
-    scores = {question: result.score(question) for question in variant.expected(ch02)}
-    assert scores == variant.expected(ch02), result.status
+    scores = {question: result.score(question) for question in variant.expected(assignment)}
+    assert scores == variant.expected(assignment), result.status
     assert result.possible() == 100 and not result.grader_error
     if variant.status == "ok":
         assert result.status == "ok"
@@ -53,17 +76,23 @@ def test_variant_gets_its_verdict(ch02, graded, variant):
         assert variant.status in result.status
 
 
-def test_identical_copies_get_identical_rows_and_the_same_code_trains_once(ch02, graded):
-    results, _ = graded
-    same = [results[name] for name in ["reference", *COPIES]]
+def _training(assignment):
+    """(question, its cached training probe)."""
+    [(question, probe)] = [(q, p) for q in assignment.questions for p in q.probes.values() if p.cached]
+    return question, probe
+
+
+def test_identical_copies_get_identical_rows_and_the_same_code_trains_once(graded):
+    ch02 = registry.get("ch02")
+    results, _ = graded("ch02")
+    same = [results[name] for name in ["reference", *COPIES["ch02"]]]
     assert {(r.total, r.status) for r in same} == {(100, "ok")}
-    # Every submission whose training code is the same (the nine copies, and the hostile ones
+    # Every submission whose training code is the same (the copies, and the hostile ones
     # that only add cells) shares one training: one worker ran it, the others were served it.
     from autograder.engine import submission
     from autograder.engine.cache import code_key
 
-    question = ch02.question("q8_from_scratch")
-    [probe] = [p for p in question.probes.values() if p.cached]
+    question, probe = _training(ch02)
     by_key = {}
     for result in results.values():
         try:
@@ -80,8 +109,9 @@ def test_identical_copies_get_identical_rows_and_the_same_code_trains_once(ch02,
     assert len(trained) == 1, trained
 
 
-def test_grades_csv_has_exactly_one_row_per_submission(graded):
-    results, out = graded
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_grades_csv_has_exactly_one_row_per_submission(graded, assignment_id):
+    results, out = graded(assignment_id)
     with open(out / "grades.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(row["submission"] for row in rows) == sorted(results)
@@ -90,20 +120,19 @@ def test_grades_csv_has_exactly_one_row_per_submission(graded):
     assert not list(out.rglob("*.tmp"))  # every file was written whole
 
 
-def test_the_training_recorded_for_in_process_judging_is_what_a_kernel_computes(ch02, graded):
-    """The recordings stand in for the training of the same code in a kernel: same accuracy."""
-    results, _ = graded
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_the_training_recorded_for_in_process_judging_is_what_a_kernel_computes(graded, assignment_id, tmp_path):
+    """The recordings stand in for the training of the same code in a kernel: the reference's
+    training case, judged in-process from its recording, has the kernel's accuracy."""
+    from autograder.targets.build import student_and_solution
+
+    assignment = registry.get(assignment_id)
+    results, _ = graded(assignment_id)
     [kernel] = [c for c in results["reference"].cases if c.detail.get("metric") == "test_accuracy"]
-    recorded = [path for path in (inprocess.RECORDED / ch02.id).glob("*.json")]
-    assert recorded
-    from autograder.engine import submission
-    from autograder.engine.cache import code_key
-
-    written = submission.read(Path(results["reference"].path), ch02.kit_roots)
-    question = ch02.question("q8_from_scratch")
-    [probe] = [p for p in question.probes.values() if p.cached]
-    entry = inprocess.Recordings(ch02).get(code_key(probe.spec, question.objects, written, ch02.probe_modules))
-    assert entry is not None
-    from autograder.ch02.q8_from_scratch import training_verdict
-
-    assert training_verdict(entry).detail["value"] == pytest.approx(kernel.detail["value"], abs=0.01)
+    reference = next(v for v in _variants(assignment_id) if v.name == "reference")
+    student, solution = student_and_solution(assignment)
+    observed, context, missing = inprocess.observe(assignment, reference, student, solution, tmp_path)
+    assert not missing
+    cases = inprocess.judged(assignment, observed, context, expected_observations(assignment))
+    [recorded] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
+    assert recorded.detail["value"] == pytest.approx(kernel.detail["value"], abs=0.01)

@@ -151,6 +151,29 @@ def test_naive_rule_allows_allocation_and_loops():
     assert naive_rule.findings([{"name": "naive_matrix_dot", "source": source}]) == []
 
 
+def test_a_case_can_give_its_own_static_rule():
+    """``findings(sources, rule)``: a stricter naive rule, or another ban (here automatic
+    differentiation), without changing the naive rule everyone else gets."""
+    source = ("def f(x, W, b, g):\n"
+              "    m = np.max(x)\n"
+              "    with tf.GradientTape() as tape:\n"
+              "        y = x @ W + b\n"
+              "    return tape.gradient(y, [x]), jax.grad(f), GradientTape\n")
+    entry = [{"name": "f", "source": source}]
+    default = naive_rule.findings(entry)
+    assert not any("np.max" in item for item in default) and any("@ 연산자" in item for item in default)
+    stricter = naive_rule.NAIVE.extended(routines={"max"})
+    assert any("np.max" in item for item in naive_rule.findings(entry, stricter))
+    assert "max" not in naive_rule.NAIVE.routines  # extended() leaves the naive rule as it was
+    autodiff = naive_rule.Rule(modules=frozenset({"jax"}), attributes=frozenset({"GradientTape", "gradient"}),
+                               names=frozenset({"GradientTape"}))
+    found = naive_rule.findings(entry, autodiff)
+    assert sorted(item.split(" (")[0] for item in found) == [".GradientTape", ".gradient", "GradientTape", "jax.grad"]
+    imported = [{"name": "g", "source": "def g():\n    from tensorflow import GradientTape as T\n    return T\n"}]
+    assert naive_rule.findings(imported, autodiff) == ["from tensorflow import GradientTape (g 2행)"]
+    assert naive_rule.findings([{"name": "h", "source": "def h(x, W):\n    return np.dot(x, W)\n"}], autodiff) == []
+
+
 # ---------------------------------------------------------------- reading submissions
 
 

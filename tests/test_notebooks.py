@@ -23,7 +23,7 @@ GRADED = {"preprocess_images", "build_model", "crop_bottom_right", "crop_center"
           "NaiveDense", "NaiveSequential", "BatchGenerator", "one_training_step", "update_weights", "fit"}
 
 
-@pytest.mark.parametrize("assignment_id", ["ch02", "tiny"])
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus", "tiny"])
 def test_source_notebook_marks_every_graded_object_and_question(assignment_id):
     from autograder.assignment import get
 

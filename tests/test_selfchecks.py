@@ -6,8 +6,6 @@ gives one clean line, and no public input is a hidden one."""
 from __future__ import annotations
 
 import linecache
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest

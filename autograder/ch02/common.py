@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.cases import ProbeKey, Verdict
-from ..engine.function_cases import not_running
-from ..kernel_side import runtime, show
+from ..engine.judges import on_probe  # noqa: F401  (used by the questions)
+from ..kernel_side import runtime
 
 SEED = 20260902
 
@@ -28,23 +27,6 @@ def mixed(generator: np.random.Generator, shape, kind: str) -> np.ndarray:
     if kind in ("int32", "int64"):
         return generator.integers(-50, 50, size=shape).astype(kind)
     return generator.normal(0, 10, size=shape).astype(kind)
-
-
-def on_probe(key: ProbeKey, call: str):
-    """A judge of one probe's observation: fails with the Korean reason when the probed code
-    raised, otherwise hands ``check(got, want)`` the student's and the answer key's data."""
-    def wrap(check):
-        def judge(observed, expected):
-            got = observed[key]
-            if not got.get("ok"):
-                stopped = not_running(key.target, got)
-                if stopped:
-                    return stopped
-                return Verdict(False, f"{call} 실행 실패: " + show.error(got))
-            return check(got, expected.get(key))
-        judge.check = check  # the bare check, for judges that build on another
-        return judge
-    return wrap
 
 
 def first_difference(got: list, want: list, atol: float):

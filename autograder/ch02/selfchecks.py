@@ -50,7 +50,7 @@ def keras_model(spec, namespace):
     kinds = [layer["class"] for layer in got["layers"]]
     if not got["is_sequential"] or kinds != ["Dense", "Dense"]:
         problems.append(("keras.Sequential 모델에 Dense 층 2개가 있어야 합니다.",
-                         [f"- 기대: Sequential, 층 ['Dense', 'Dense']", f"- 받은 값: {got['class']}, 층 {kinds}"]))
+                         ["- 기대: Sequential, 층 ['Dense', 'Dense']", f"- 받은 값: {got['class']}, 층 {kinds}"]))
     for key, label in (("units", "층의 유닛 수"), ("activation", "활성화 함수")):
         found, wanted = [layer[key] for layer in got["layers"]], [layer[key] for layer in want["layers"]]
         if found != wanted:

@@ -91,11 +91,38 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
     return Verdict(True)
 
 
+def naive_probe(name: str, call: Call, kind: str = "naive") -> tuple[ProbeKey, Probe]:
+    """The naive rule's probe: one call whose Python lines are counted and whose source (and its
+    helpers') comes back, keyed ``ProbeKey(name, kind)``."""
+    return ProbeKey(name, kind), Probe(call.spec(name, trace=True), reference=False)
+
+
+def naive_verdict(name: str, call: Call, observation: dict, work: int,
+                  rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
+    """The naive rule on one traced call (``naive_probe``): no name ``rule`` forbids in the
+    function's source and its helpers', and at least ``work`` Python lines run in student code."""
+    if not observation.get("ok") or "error" in observation:
+        return Verdict(False, show.error(observation))
+    found = naive_rule.findings(observation.get("sources") or [], rule)
+    events = int(observation.get("events", 0))
+    if found:
+        return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
+                              f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
+    if events < work:
+        return Verdict(False, (
+            f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. "
+            f"입력 {', '.join(show.shape_of(a) for a in call.args)}에서 "
+            f"적어도 {work}줄이 실행되어야 하는데 파이썬 코드는 {events}줄만 실행되었습니다 "
+            "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+    return Verdict(True)
+
+
 def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float],
                    bad_calls: Sequence[Call] = (), keep_dtype: bool = False, naive: Call | None = None,
                    naive_work: int = 0, stand_ins: Sequence[str] = (), public: Sequence[Call] = (),
                    public_bad: Sequence[Call] = (), public_naive: tuple[Call, int] | None = None,
-                   public_dtype: str | None = None) -> FunctionCases:
+                   public_dtype: str | None = None,
+                   rule: naive_rule.Rule = naive_rule.NAIVE) -> FunctionCases:
     """Probes, cases and the public self-check of one graded function. ``calls`` are ordered
     small to large, so the first failure shown is the smallest input. ``points`` gives each case
     kind its points (``CASE_KINDS``); "asserts" needs ``bad_calls``, "naive" needs ``naive``.
@@ -103,7 +130,8 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     ``public`` (at least two calls, none of them a hidden input) makes the self-check; it checks
     what the cases check: values, shape, the dtype (the input's with ``keep_dtype``, or
     ``public_dtype="reference"``: the answer key's), the input left unchanged, the asserts on
-    ``public_bad`` and the naive rule on ``public_naive`` (a call and its work)."""
+    ``public_bad`` and the naive rule on ``public_naive`` (a call and its work). ``rule`` is the
+    static rule of the naive case (the naive rule unless given)."""
     unknown = set(points) - set(CASE_KINDS)
     if unknown or ("asserts" in points) != bool(bad_calls) or ("naive" in points) != (naive is not None):
         raise ValueError(f"{name}: points {sorted(points)} do not match the calls given")
@@ -190,28 +218,13 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                                 requires=NEEDS_VALUES)
 
     if naive is not None:
-        naive_key = ProbeKey(name, "naive")
-        probes[naive_key] = Probe(naive.spec(name, trace=True), reference=False)
+        naive_key, probes[naive_key] = naive_probe(name, naive)
 
         def loops(observed, expected):
             first = needs_values(observed, expected)
             if first:
                 return first
-            observation = observed[naive_key]
-            if not observation.get("ok") or "error" in observation:
-                return Verdict(False, show.error(observation))
-            found = naive_rule.findings(observation.get("sources") or [])
-            events = int(observation.get("events", 0))
-            if found:
-                return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
-                                      f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
-            if events < naive_work:
-                return Verdict(False, (
-                    f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. "
-                    f"입력 {', '.join(show.shape_of(a) for a in naive.args)}에서 "
-                    f"적어도 {naive_work}줄이 실행되어야 하는데 파이썬 코드는 {events}줄만 실행되었습니다 "
-                    "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
-            return Verdict(True)
+            return naive_verdict(name, naive, observed[naive_key], naive_work, rule)
 
         cases["naive"] = Case(f"{name}: 반복문 규칙", points["naive"], keys + (naive_key,), loops,
                               requires=NEEDS_VALUES)

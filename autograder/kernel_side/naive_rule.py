@@ -1,6 +1,7 @@
-"""The naive rule: a ``naive_*`` function does its work in Python loops.
+"""The naive rule: a ``naive_*`` function does its work in Python loops; and, more generally,
+static rules that forbid some routines in a graded function's source.
 
-Two signals, both needed to pass:
+The naive rule has two signals, both needed to pass:
 
 - dynamic: ``runtime.LoopCounter`` counts the Python lines run in student code; loop code
   runs at least one line per scalar operation (``work``), vectorised code a handful;
@@ -10,10 +11,15 @@ Two signals, both needed to pass:
 Kernel-side (sent as text, standard library only): the self-checks apply the static part in the
 student's kernel, the hidden checks in the grader's process; ``rule_lines`` words the rule for
 the stubs, from the same lists.
+
+The static part is a ``Rule``: what a function's source may not name. ``NAIVE`` is the naive
+rule's; an assignment makes its own (``NAIVE.extended(...)`` for a stricter naive rule, or a new
+``Rule`` for another ban, e.g. automatic differentiation) and passes it to ``findings``.
 """
 
 import ast
 import textwrap
+from dataclasses import dataclass, field, replace
 
 ARRAY_MODULES = {"np", "numpy", "jnp", "torch"}
 TENSOR_MODULES = {"tf", "tensorflow", "keras"}
@@ -28,9 +34,66 @@ VECTORISED = {
 VECTORISED_METHODS = {"dot", "transpose", "swapaxes", "clip", "sum", "max", "min", "prod", "T", "mT"}
 
 
-def findings(sources):
-    """Human-readable names of the vectorised operations found, e.g. ``np.dot (3행)``."""
-    found = []
+@dataclass(frozen=True)
+class Rule:
+    """What a graded function's source may not name.
+
+    - ``modules``: module aliases of which every attribute (``tf.nn``) and every import is forbidden;
+    - ``array_modules`` and ``routines``: ``np.dot`` is forbidden when ``np`` is an array module and
+      ``dot`` a routine (also as ``from numpy import dot``); other routines of those modules are fine;
+    - ``attributes``: attribute names forbidden on anything else (``x.sum()``, ``tape.gradient``);
+    - ``names``: bare names forbidden (``GradientTape(...)``), also when imported by name;
+    - ``matmul``: the ``@`` and ``@=`` operators.
+    """
+
+    modules: frozenset = field(default_factory=frozenset)
+    array_modules: frozenset = field(default_factory=frozenset)
+    routines: frozenset = field(default_factory=frozenset)
+    attributes: frozenset = field(default_factory=frozenset)
+    names: frozenset = field(default_factory=frozenset)
+    matmul: bool = False
+
+    def extended(self, **more) -> "Rule":
+        """This rule with more forbidden names: ``NAIVE.extended(routines={"mean"})``."""
+        return replace(self, **{key: getattr(self, key) | frozenset(values) for key, values in more.items()})
+
+    def forbidden(self, node: ast.AST) -> str | None:
+        """A label for the forbidden thing ``node`` names, or None."""
+        if self.matmul and isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            return "@ 연산자"
+        if self.matmul and isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult):
+            return "@= 연산자"
+        if isinstance(node, ast.Attribute):
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in self.modules:
+                return f"{base.id}.{node.attr}"
+            if isinstance(base, ast.Name) and base.id in self.array_modules:
+                return f"{base.id}.{node.attr}" if node.attr in self.routines else None
+            if node.attr in self.attributes:
+                return f".{node.attr}"
+        if isinstance(node, ast.Name) and node.id in self.names:
+            return node.id
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            names = [alias.name for alias in node.names]
+            if module:
+                root = module.split(".")[0]
+                bad = [n for n in names if n in self.names
+                       or (root in self.array_modules | self.modules and (n in self.routines or root in self.modules))]
+                if bad:
+                    return f"from {module} import {', '.join(bad)}"
+            if any(n.split(".")[0] in self.modules for n in names):
+                return f"import {', '.join(names)}"
+        return None
+
+
+NAIVE = Rule(modules=frozenset(TENSOR_MODULES), array_modules=frozenset(ARRAY_MODULES),
+             routines=frozenset(VECTORISED), attributes=frozenset(VECTORISED_METHODS), matmul=True)
+
+
+def findings(sources: list[dict], rule: Rule = NAIVE) -> list[str]:
+    """Human-readable names of the forbidden operations found, e.g. ``np.dot (f 3행)``."""
+    found: list[str] = []
     for entry in sources:
         source = entry.get("source")
         if not source:
@@ -40,37 +103,12 @@ def findings(sources):
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            name = _forbidden(node)
+            name = rule.forbidden(node)
             if name:
                 label = f"{name} ({entry.get('name', '?')} {getattr(node, 'lineno', '?')}행)"
                 if label not in found:
                     found.append(label)
     return found
-
-
-def _forbidden(node):
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        return "@ 연산자"
-    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult):
-        return "@= 연산자"
-    if isinstance(node, ast.Attribute):
-        base = node.value
-        if isinstance(base, ast.Name) and base.id in TENSOR_MODULES:
-            return f"{base.id}.{node.attr}"
-        if isinstance(base, ast.Name) and base.id in ARRAY_MODULES:
-            return f"{base.id}.{node.attr}" if node.attr in VECTORISED else None
-        if node.attr in VECTORISED_METHODS:
-            return f".{node.attr}"
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        module = node.module if isinstance(node, ast.ImportFrom) else None
-        names = [alias.name for alias in node.names]
-        if module and module.split(".")[0] in TENSOR_MODULES | ARRAY_MODULES | {"numpy"}:
-            bad = [n for n in names if n in VECTORISED or module.split(".")[0] in TENSOR_MODULES]
-            if bad:
-                return f"from {module} import {', '.join(bad)}"
-        if any(n.split(".")[0] in TENSOR_MODULES for n in names):
-            return f"import {', '.join(names)}"
-    return None
 
 
 def _dedent(source):

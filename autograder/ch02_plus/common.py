@@ -1,0 +1,153 @@
+"""Helpers shared by the questions of "2장 심화": seeded inputs, probes of several calls, reading
+their results and the gate of a question."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..kernel_side import naive_rule, show
+from ..engine.cases import Probe, ProbeKey, Verdict
+from ..kernel_side import runtime
+
+SEED = 20261113  # this assignment's own; the self-checks use fixed small inputs of their own
+CALLS_SECONDS = 5  # one probe of several calls on small inputs (the answer key needs milliseconds)
+
+# The naive rule of the ``naive_*`` functions: the chapter's, plus the routines that would do a row
+# of a softmax or of a loss in one call (np.max, np.mean, logaddexp, ...), and scipy as a whole.
+NAIVE_RULE = naive_rule.NAIVE.extended(
+    modules={"scipy"},
+    routines={"max", "min", "amax", "amin", "mean", "average", "take_along_axis", "choose", "logaddexp",
+              "nan_to_num", "divide", "true_divide", "exp2", "expm1", "log1p"},
+    attributes={"mean", "argmax", "cumsum"})
+
+
+def rng(question_id: str) -> np.random.Generator:
+    """Inputs are drawn when the questions are built, from a seed per question: grading is
+    deterministic and every front-end sees the same inputs."""
+    return np.random.default_rng([SEED, sum(map(ord, question_id))])
+
+
+def softmax(x) -> np.ndarray:
+    """Row-wise softmax in float64 (to make probabilities for inputs)."""
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# ------------------------------------------------------------------ probes
+
+
+def arg(value) -> dict:
+    """A call argument as plain data (strings included: ``activation="relu"``)."""
+    if isinstance(value, str):
+        return {"t": "str", "v": value}
+    return runtime.encode(value)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of calls (one case's inputs) in a question's probe of several groups."""
+
+    key: ProbeKey
+    name: str
+
+
+def calls_probe(name: str, groups: dict[str, Sequence[Sequence]], reference: bool = True,
+                seconds: float = CALLS_SECONDS) -> Probe:
+    """One probe calling ``name`` once per argument list, group by group, all under one time
+    limit: a function that hangs costs ``seconds`` once, not once per call."""
+    return Probe({"op": "calls", "object": name, "limit": seconds,
+                  "groups": {group: [{"args": [arg(a) for a in args]} for args in calls]
+                             for group, calls in groups.items()}}, reference)
+
+
+def calls_of(observed, group: Group) -> tuple[list | None, str]:
+    """The per-call observations of a group, or None and why the probe failed."""
+    observation = observed[group.key]
+    if not observation.get("ok"):
+        return None, show.error(observation)
+    return observation["groups"][group.name], ""
+
+
+def failed(call: dict) -> str | None:
+    """The Korean reason a call failed, or None."""
+    if "error" in call or "result" not in call:
+        return show.error(call)
+    return None
+
+
+def value_of(call: dict):
+    """The returned value decoded (arrays as NumPy), or None when the call failed."""
+    if failed(call):
+        return None
+    return runtime.decode(call["result"])
+
+
+def array_of(call: dict) -> np.ndarray | None:
+    """The returned value as a float64 array, or None (failed, or not numbers)."""
+    value = value_of(call)
+    if value is None or call["result"]["t"] in ("none", "bool"):
+        return None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def scalar_of(call: dict) -> float | None:
+    """The returned value as a finite real number, or None."""
+    value = array_of(call)
+    if value is None or value.ndim != 0 or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def dtype_of(call: dict):
+    """The dtype of a returned array or tensor, or None for any other value."""
+    if failed(call) or call["result"]["t"] not in ("ndarray", "tensor", "variable"):
+        return None
+    return np.dtype(call["result"]["dtype"])
+
+
+def close(got, want, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+    """Same shape, finite, and equal within the tolerances (float64 cases: 1e-9 relative)."""
+    if got is None or want is None:
+        return False
+    try:
+        got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return (got.shape == want.shape and bool(np.all(np.isfinite(got)))
+            and bool(np.allclose(got, want, rtol=rtol, atol=atol)))
+
+
+def shown(names: Sequence[str], args: Sequence) -> list[str]:
+    """The inputs of a call as ``show.mismatch`` lists them (shapes first)."""
+    return [f"{name}: {value if isinstance(value, str) or value is None else show.value(value)}"
+            for name, value in zip(names, args)]
+
+
+def got_text(call: dict) -> str:
+    problem = failed(call)
+    return problem if problem else show.value(call["result"])
+
+
+# ------------------------------------------------------------------ the gate
+
+
+Judge = Callable[[dict, dict], Verdict]
+
+
+def gated(gate: Judge, judge: Judge) -> Judge:
+    """``judge``, once ``gate`` passes: a function that does not do the job in substance does not
+    collect the points of the other cases (dtype kept, input unchanged, rules)."""
+    def gated_judge(observed, expected):
+        verdict = gate(observed, expected)
+        if not verdict.passed:
+            return verdict
+        return judge(observed, expected)
+    return gated_judge
