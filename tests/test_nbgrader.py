@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from autograder.targets.build import assignment_answer_key_file
 from conftest import subprocess_env
 
 ASSIGNMENT = "ch02"
+KIT_IMPORT = re.compile(r"^\s*(import|from)\s+(autograder|solutions)\b", re.M)  # the installed kit
 
 # Three specific bugs, each a one-line change of the reference (the same edit as the course
 # text's own mistakes or a classic slip): stub cell id -> (reference text, buggy text).
@@ -162,7 +164,7 @@ def test_instructions_setup_and_self_checks_are_read_only(source):
             assert meta.get("locked") is True and not meta["grade"] and not meta["solution"], cell.id
     assert not notebooks.cells_with_role(source, "export")  # otter's zip export is not used here
     setup = notebooks.cells_with_role(source, "setup")[0].source
-    assert "MNIST_NPZ" in setup and "import tensorflow" in setup and "autograder" not in setup
+    assert "MNIST_NPZ" in setup and "import tensorflow" in setup and not KIT_IMPORT.search(setup)
 
 
 # ------------------------------------------------------------------------ (b) the release
@@ -171,8 +173,9 @@ def test_instructions_setup_and_self_checks_are_read_only(source):
 def test_release_has_no_solution_and_no_hidden_test(ch02, built_notebooks, released):
     release = nbformat.read(str(released / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
     text = "\n".join(cell.source for cell in release.cells if cell.cell_type == "code")
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder"):
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
         assert marker not in text
+    assert not KIT_IMPORT.search(text)  # the self-checks carry their own copies; the hub needs no kit
     student, solution = built_notebooks
     given = "\n".join(c.source for c in notebooks.cells_with_role(student, "stub"))
     for cell in notebooks.cells_with_role(solution, "stub"):
