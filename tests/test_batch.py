@@ -170,6 +170,20 @@ def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_
     _check(_rows(out), expected)
     assert {name: (out / name / "result.json").stat().st_mtime_ns for name in kept} == kept  # kept, not regraded
     assert not list(out.rglob("*.tmp"))
+    # A student resubmits under the same name: that file, and only it, is graded again.
+    changed = next(name for name in kept if expected[name]["points"] == 5)
+    other = next(name for name in expected if expected[name]["points"] < 5)
+    before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
+    original = (folder / f"{changed}.ipynb").read_bytes()
+    shutil.copyfile(folder / f"{other}.ipynb", folder / f"{changed}.ipynb")
+    try:
+        third = _grade([folder], out, 2)
+        assert third.returncode == 0, third.stderr[-3000:]
+        assert float(_rows(out)[changed]["q1_basics"]) == expected[other]["points"]
+        after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
+        assert [name for name in after if after[name] != before[name]] == [changed]
+    finally:
+        (folder / f"{changed}.ipynb").write_bytes(original)  # the class is shared by the other tests
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

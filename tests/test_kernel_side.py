@@ -77,3 +77,20 @@ def test_the_self_check_tool_is_an_inert_stand_in_in_graded_kernels():
     """)
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "inert Inert"
+
+
+def test_training_device_turns_on_op_determinism_on_a_gpu_only(monkeypatch):
+    import tensorflow as tf
+
+    from autograder.kernel_side import runtime
+
+    switched = []
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: switched.append(True))
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
+    assert runtime.training_device() == "CPU" and not switched
+
+    class Device:
+        name = "/device:GPU:0"
+
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [Device()] if kind == "GPU" else [])
+    assert runtime.training_device() == "GPU (/device:GPU:0, 결정적 연산)" and switched == [True]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..kernel_side.mnist_file import read as read_mnist
 from ..kernel_side.runtime import (STAND_IN, ProbeTimeout, decode, encode, encode_array, globals_of, lookup, quiet,
-                                   swapped)
+                                   swapped, training_device)
 from . import observe
 
 
@@ -220,8 +220,7 @@ def probe_train(namespace, spec):
     CPU); otherwise it runs eagerly. Attempts are retried with the next seed only while
     the accuracy is close to the bar, so an unlucky correct model is not failed."""
     tf = _tf()
-    gpus = tf.config.list_logical_devices("GPU")  # TensorFlow places the ops there when it sees one
-    device = f"GPU ({gpus[0].name})" if gpus else "CPU"
+    device = training_device()
     x_train, y_train, x_test, y_test = _mnist()
     make_layer, make_model = lookup(namespace, "NaiveDense"), lookup(namespace, "NaiveSequential")
     fit, step = lookup(namespace, "fit"), lookup(namespace, "one_training_step")

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..kernel_side.mnist_file import read as read_mnist
 from ..kernel_side.runtime import (ProbeTimeout, Unsupported, collect_sources, decode, describe_error, encode,
-                                   encode_array, lookup, quiet)
+                                   encode_array, lookup, quiet, training_device)
 
 MAX_POINTS = 200  # points a recording test function keeps
 
@@ -309,9 +309,7 @@ def probe_train(namespace, spec):
     """The recipe with the student's ``update_weights_momentum``: seeds in order, retried only
     while the accuracy is just below the bar; the first attempt under ``tf.function``, eagerly
     when the update does not trace."""
-    tf = _tf()
-    gpus = tf.config.list_logical_devices("GPU")
-    device = f"GPU ({gpus[0].name})" if gpus else "CPU"
+    device = training_device()
     data, y_test = load_mnist()
     update = lookup(namespace, "update_weights_momentum")
     attempts, compiled = [], True

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 import psutil
 
-from . import records, sandbox
+from . import files, records, sandbox
 from .cache import ProbeCache
 from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
 from .kernel import Limits, kill_live_kernels
@@ -227,7 +227,8 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     pending: list[Job] = []
     for path, name in names.items():
         previous = None if force else records.read_record(out / name)
-        if previous is not None and previous.path == str(path) and not previous.grader_error:
+        if previous is not None and previous.path == str(path) and not previous.grader_error \
+                and previous.file_sha256 == files.digest(path):
             results.append(previous)
             if on_result:
                 on_result(previous, True)
@@ -245,7 +246,8 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
         from .cases import judge_question
 
         cases = [r for q in question_list for r in judge_question(q, None, settings.expected[q.id], reason)]
-        return SubmissionResult(job.name, str(job.path), cases, reason, assignment=assignment.id)
+        return SubmissionResult(job.name, str(job.path), cases, reason, assignment=assignment.id,
+                                file_sha256=files.digest(job.path))
 
     def terminated(signum, frame):
         raise Interrupted(f"signal {signum}")

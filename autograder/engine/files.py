@@ -1,4 +1,4 @@
-"""Writing files that other processes read: whole or not at all.
+"""Files the batch shares: written whole or not at all, and known by their content.
 
 Every writer uses a temporary name of its own (process id and a random part) in the target's
 folder, then renames it over the target. A reader sees the old file or the new one, never a
@@ -7,6 +7,7 @@ half-written one, whenever the writer is killed; two writers never share a tempo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -28,3 +29,15 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read): a record names the file it graded."""
+    sha = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+    except OSError:
+        return ""
+    return sha.hexdigest()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..kernel_side import runtime
-from . import submission
+from . import files, submission
 from .cache import ProbeCache, closure, code_key
 from .cases import CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
@@ -38,6 +38,7 @@ class SubmissionResult:
     cached: list[str] = field(default_factory=list)  # "question:probe" served from the cache
     assignment: str = ""
     code_hashes: dict = field(default_factory=dict)  # graded name -> normalized code (similar-code report)
+    file_sha256: str = ""  # of the file graded: a resumed batch grades a changed file again
 
     def score(self, question_id: str) -> float:
         return sum(c.points for c in self.cases if c.question == question_id)
@@ -147,9 +148,11 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
     expected = expected if expected is not None else expected_observations(assignment)
     roots = assignment.kit_roots
 
+    file_sha256 = files.digest(path)
+
     def result(cases, status, **extra):
         return SubmissionResult(name, str(path), cases, status, seconds=time.monotonic() - started,
-                                assignment=assignment.id, **extra)
+                                assignment=assignment.id, file_sha256=file_sha256, **extra)
 
     try:
         notebook = submission.read(path, roots)

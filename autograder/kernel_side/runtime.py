@@ -259,6 +259,19 @@ def globals_of(func, namespace):
     return scope if isinstance(scope, dict) else namespace
 
 
+def training_device():
+    """Where TensorFlow will train, as a label ("CPU" or "GPU (...)"). On a GPU, op determinism
+    is switched on: the same seeds then give the same accuracy every time a submission is
+    graded on that machine (GPU kernels may otherwise sum in any order). A CPU run already is."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")  # TensorFlow places the ops there when it sees one
+    if not gpus:
+        return "CPU"
+    tf.config.experimental.enable_op_determinism()
+    return f"GPU ({gpus[0].name}, 결정적 연산)"
+
+
 # ----------------------------------------------------------------------------- generic probes
 
 
