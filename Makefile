@@ -28,8 +28,9 @@ grade: $(VENV)/.installed  ## make grade SUBMISSIONS="folder/ or files" [GRADES=
 points: $(VENV)/.installed
 	$(BIN)/autograder points
 
-benchmark: $(VENV)/.installed  ## grading time vs executing the solution notebook
-	$(BIN)/python benchmarks/grading_speed.py
+benchmark: $(VENV)/.installed  ## grading time and memory vs executing the solution notebook, sandbox or not
+	$(BIN)/python benchmarks/grading_speed.py --assignment ch02
+	$(BIN)/python benchmarks/grading_speed.py --assignment ch02_plus
 
 benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1 and 2: throughput, cache, memory, kill and resume
 	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 --kill-after 15

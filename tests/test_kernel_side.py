@@ -94,3 +94,39 @@ def test_training_device_turns_on_op_determinism_on_a_gpu_only(monkeypatch):
 
     monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [Device()] if kind == "GPU" else [])
     assert runtime.training_device() == "GPU (/device:GPU:0, 결정적 연산)" and switched == [True]
+
+
+def test_a_fingerprint_is_the_same_code_in_any_kernel_and_changes_with_it():
+    from autograder.kernel_side.runtime import fingerprint
+
+    def defined(source: str) -> dict:
+        namespace: dict = {}
+        exec(compile(source, "<cell>", "exec"), namespace)
+        return namespace
+
+    source = textwrap.dedent('''
+        import numpy as np
+        SCALE = 2
+        def helper(v, eps=1e-3, *, where=np.zeros(2)):
+            return v * SCALE
+        class Layer:
+            size = 3
+            def __init__(self, w):
+                self.w = w
+            @property
+            def weights(self):
+                return [self.w]
+            @staticmethod
+            def make():
+                return Layer(helper(1))
+        wrapped = (lambda f: (lambda *a: f(*a)))(helper)
+    ''')
+    first, second = defined(source), defined(source)  # two kernels, the same cells
+    for name in ("helper", "Layer", "wrapped"):
+        assert fingerprint(first[name]) == fingerprint(second[name]), name
+    changed = defined(source.replace("return v * SCALE", "return v * SCALE + 1"))
+    assert fingerprint(changed["helper"]) != fingerprint(first["helper"])
+    assert fingerprint(changed["wrapped"]) != fingerprint(first["wrapped"])  # through the closure
+    patched = defined(source + "Layer.size = 4\n")  # a later cell changes the class
+    assert fingerprint(patched["Layer"]) != fingerprint(first["Layer"])
+    assert fingerprint(None) != fingerprint(first["helper"])

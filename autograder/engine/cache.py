@@ -90,11 +90,13 @@ def closure(objects: tuple[str, ...], notebook: submission.Submission) -> list[i
 
 
 def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submission,
-             probe_modules: tuple[str, ...] = ()) -> str:
+             probe_modules: tuple[str, ...] = (), cells: list[int] | None = None) -> str:
+    """The key of a slow probe's observation: the probe, the kit's kernel-side code and the cells
+    that run (``closure(objects)`` unless ``cells`` are given), with their places."""
     digest = hashlib.sha256()
     digest.update(kernel_code.digest(kernel_code.RUNTIME + tuple(probe_modules)).encode())
     digest.update(json.dumps(spec, sort_keys=True).encode())
-    for index in closure(objects, notebook):
+    for index in closure(objects, notebook) if cells is None else cells:
         digest.update(f"\0{index}\0".encode() + notebook.cells[index].encode())
     return digest.hexdigest()
 

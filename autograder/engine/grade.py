@@ -183,7 +183,8 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                         if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
                             status.append(f"{label}: 문법 오류")
                         cell_errors.append(f"{label}{CELL_ERROR_SEPARATOR}{outcome.error}")
-                origins = _origins(session, questions)
+                origins, fingerprints = _origins(session, questions), _fingerprints(session, questions)
+                broken = {o.index for o in session.outcomes.values() if o.status in ("timeout", "died", "stuck", "skipped")}
                 for question in questions:
                     kit = kit_violation(question, notebook, origins, roots)
                     if kit:
@@ -203,7 +204,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                     try:
                         observed[question.id].update(_slow_probes(question, notebook, setup, limits,
                                                                   Path(workdir) / question.id, probe_cache,
-                                                                  cached, status))
+                                                                  cached, status, fingerprints, broken))
                     except Exception as error:  # a bug of the kit costs this question, not the batch
                         kit_failed(error, question)
                         del observed[question.id]
@@ -246,17 +247,43 @@ def reference_hashes(assignment) -> dict:
     return {name: normalized_hash(source, name) for q in assignment.questions for name in q.objects}
 
 
+OBJECTS = "objects"  # in a cached observation: the fingerprints of the graded objects it ran with
+
+
 def _slow_probes(question: Question, notebook: submission.Submission, setup: KernelSetup, limits: Limits,
-                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[str]) -> dict:
-    """The question's cached probes: from the cache when this code was seen, else run in a
-    fresh kernel with only the cells they exercise (``cache.closure``) and written to the
-    cache. While this worker computes a key, another worker that needs it waits for it
-    (``ProbeCache.claim``) instead of computing it too."""
+                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[str],
+                 fingerprints: dict, broken: set[int]) -> dict:
+    """The question's cached probes, run in a fresh kernel that holds only the cells they
+    exercise (``cache.closure``) and keyed by exactly those cells, so another notebook with the
+    same cells is served the result. ``fingerprints`` are the graded objects as the notebook's
+    own kernel holds them: when the closure's cells make other objects (a definition the static
+    closure cannot see, e.g. through ``exec`` or ``globals()``), the whole notebook runs instead.
+    Cells that hung or killed the notebook's kernel (``broken``) are left out."""
+    everything = [index for index in range(len(notebook.cells)) if index not in broken]
+    cells = [index for index in closure(question.objects, notebook) if index not in broken]
+    want = {name: fingerprints.get(name) for name in question.objects}
+    attempts = [(cells, True), (everything, False)] if cells != everything else [(everything, False)]
+    for cells, checked in attempts:
+        found = _slow_run(question, notebook, cells, want if checked else None, setup, limits,
+                          workdir / f"{len(cells)}-cells", probe_cache, cached, status)
+        if found is not None:
+            return found
+    raise AssertionError("the whole notebook is never checked")
+
+
+def _slow_run(question: Question, notebook: submission.Submission, cells: list[int], want: dict | None,
+              setup: KernelSetup, limits: Limits, workdir: Path, probe_cache: ProbeCache, cached: list[str],
+              status: list[str]) -> dict | None:
+    """The cached probes with ``cells`` run: from the cache, else computed and written to it.
+    None when ``want`` is given and the objects ``cells`` make are not those. While this worker
+    computes a key, another worker that needs it waits for it (``ProbeCache.claim``)."""
     found, pending = {}, {}
     with contextlib.ExitStack() as claims:
         for probe_key in sorted(key for key, probe in question.probes.items() if probe.cached):
-            key = code_key(question.specs[probe_key], question.objects, notebook, setup.probe_modules)
+            key = code_key(question.specs[probe_key], question.objects, notebook, setup.probe_modules, cells)
             hit = claims.enter_context(probe_cache.claim(key))
+            if hit is not None and want is not None and hit.get(OBJECTS) != want:
+                return None
             if hit is not None:
                 found[probe_key] = hit
                 cached.append(f"{question.id}:{probe_key}")
@@ -264,19 +291,34 @@ def _slow_probes(question: Question, notebook: submission.Submission, setup: Ker
                 pending[probe_key] = key
         if not pending:
             return found
-        cells = [notebook.cells[index] for index in closure(question.objects, notebook)]
+        specs = {probe_key: question.specs[probe_key] for probe_key in pending}
         try:
-            with KernelSession(cells, workdir, setup, limits) as session:
+            with KernelSession([notebook.cells[index] for index in cells], workdir, setup, limits) as session:
                 session.run_cells()
-                observed = session.probe({probe_key: question.specs[probe_key] for probe_key in pending})
+                made = session.probe({OBJECTS: {"op": "fingerprints", "objects": list(question.objects)}})[OBJECTS]
+                made = made.get("fingerprints") if made.get("ok") else None
+                if want is not None and made != want:
+                    return None
+                observed = session.probe(specs)
         except ProbeFailed as failure:
             status.append(f"{question.id}: {failure}")
             error = {"type": "Failed", "message": str(failure)}
             return {**found, **{probe_key: {"ok": False, "error": error} for probe_key in pending}}
         for probe_key, key in pending.items():
-            probe_cache.put(key, observed[probe_key])
-            found[probe_key] = observed[probe_key]
+            found[probe_key] = {**observed[probe_key], OBJECTS: made}
+            probe_cache.put(key, found[probe_key])
     return found
+
+
+def _fingerprints(session: KernelSession, questions) -> dict:
+    names = sorted({name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
+    if not names:
+        return {}
+    try:
+        observation = session.probe({OBJECTS: {"op": "fingerprints", "objects": names}})[OBJECTS]
+    except ProbeFailed:
+        return {}
+    return observation.get("fingerprints", {}) if observation.get("ok") else {}
 
 
 def _origins(session: KernelSession, questions) -> dict:

@@ -14,10 +14,12 @@ assignment's own, from its probe module's ``PROBES`` table.
 
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import sys
 import time
+import types
 import weakref
 
 import numpy as np
@@ -324,7 +326,57 @@ def probe_origins(namespace, spec):
                         if name in namespace}}
 
 
-GENERIC_PROBES = {"call": probe_call, "origins": probe_origins}
+def fingerprint(obj):
+    """A digest of what an object's code is: functions (bytecode, names, constants, defaults,
+    closures), classes (bases and every attribute), recursively. Two kernels that defined an
+    object from the same source give the same digest; anything else counts by its type only."""
+    digest = hashlib.sha256()
+
+    def feed(thing, depth):
+        if depth > 8:
+            return
+        if isinstance(thing, types.CodeType):
+            digest.update(thing.co_code + repr((thing.co_names, thing.co_varnames)).encode())
+            for const in thing.co_consts:
+                feed(const, depth + 1)
+        elif isinstance(thing, types.FunctionType):
+            feed(thing.__code__, depth + 1)
+            for value in (thing.__defaults__ or ()) + tuple((thing.__kwdefaults__ or {}).items()):
+                feed(value, depth + 1)
+            for cell in thing.__closure__ or ():
+                try:
+                    feed(cell.cell_contents, depth + 1)
+                except ValueError:  # an empty cell
+                    pass
+        elif isinstance(thing, (staticmethod, classmethod)):
+            feed(thing.__func__, depth + 1)
+        elif isinstance(thing, property):
+            for part in (thing.fget, thing.fset, thing.fdel):
+                feed(part, depth + 1)
+        elif isinstance(thing, type):
+            digest.update(repr([thing.__qualname__, *(base.__qualname__ for base in thing.__bases__)]).encode())
+            for name, value in sorted(vars(thing).items()):
+                if name not in ("__dict__", "__weakref__", "__module__", "__doc__"):
+                    digest.update(name.encode())
+                    feed(value, depth + 1)
+        elif thing is None or isinstance(thing, (bool, int, float, complex, str, bytes)):
+            digest.update(repr(thing).encode())
+        elif isinstance(thing, (tuple, list)) and len(thing) <= 100:
+            for item in thing:
+                feed(item, depth + 1)
+        else:
+            digest.update(type(thing).__qualname__.encode())
+
+    feed(obj, 0)
+    return digest.hexdigest()
+
+
+def probe_fingerprints(namespace, spec):
+    return {"fingerprints": {name: fingerprint(namespace[name]) if name in namespace else None
+                             for name in spec["objects"]}}
+
+
+GENERIC_PROBES = {"call": probe_call, "origins": probe_origins, "fingerprints": probe_fingerprints}
 
 
 def run_probe(spec, namespace, probes=GENERIC_PROBES):

@@ -34,5 +34,15 @@ def slow_total(x):
     Variant("syntax-error", "broken", replace={"scale": "def scale(x, factor)\n    return x\n"},
             expect={"q1_basics": 2}, status="문법 오류"),
     Variant("not-a-notebook", "broken", raw=b"\xff\xfe\x00binary", status="UTF-8"),
+    # Right, in a style the static closure cannot see: the stubs stay, a later cell rebinds both
+    # names through globals(). Its training must come from its own code, and must not be served
+    # to (or from) the untouched notebook, whose closure cells are the same.
+    Variant("defined-through-globals", "right", base="student", append=("""
+def _install():
+    import numpy
+    namespace = globals()
+    namespace["scale"] = lambda x, factor: x * factor
+    namespace["slow_total"] = lambda x: numpy.sum(x)
+_install()""",), expect={"q1_basics": 5}),
 ]
 COPIES = [f"copy-{number:02d}" for number in range(1, 10)]  # byte-identical to "reference"
