@@ -219,12 +219,13 @@ def public() -> PublicCheck:
         return {"kind": "sin_dot", "w": runtime.encode(generator.uniform(0.5, 1.5, size=size))}
 
     restore = "- 바꾼 항목은 다음 항목으로 넘어가기 전에 원래 값으로 되돌리나요? 2·eps로 나누나요?"
+    any_shape = "- x는 1D, 3D 등 어떤 모양이든 될 수 있습니다 (np.ndindex를 참고하세요)."
     int_x = generator.integers(1, 4, size=(2, 2)) * generator.choice([-1, 1], size=(2, 2))
     calls = [(quadratic(6), point(generator, (2, 3)), 1e-5, restore),
-             (sin_dot(4), point(generator, (4,)), 1e-5, restore),
+             (sin_dot(4), point(generator, (4,)), 1e-5, any_shape),
              (quadratic(3), point(generator, (3,)).astype(np.float32), None, "- float32 x도 float64 복사본에서 계산합니다."),
              (sin_dot(4), int_x, None, "- 정수 입력도 float64 복사본에서 계산해야 합니다 (정수 어레이에는 x + eps를 쓸 수 없습니다)."),
-             (sin_dot(6), point(generator, (2, 1, 3)), None, "- x는 1D, 3D 등 어떤 모양이든 될 수 있습니다 (np.ndindex를 참고하세요).")]
+             (sin_dot(6), point(generator, (2, 1, 3)), None, any_shape)]
     return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:numeric_gradient", {
         "object": NAME, "bar": BAR, "step_x": runtime.encode(point(generator, (3,))), "step_sizes": [None, 1e-3],
         "calls": [{"function": f, "x": runtime.encode(x), "eps": eps, "note": note} for f, x, eps, note in calls]})
