@@ -144,7 +144,7 @@ def question() -> Question:
         Case(f"{NAME}: 실수 자료형 유지 (float32 → float32, float64 → float64)", 1, every, gated(gate, float_dtype)),
         Case(f"{NAME}: 정수 입력 → float64 확률", 1, every, gated(gate, integer_input)),
         Case(f"{NAME}: 입력을 바꾸지 않음", 1, every, gated(gate, unchanged_input)),
-        Case(f"{NAME}: 반복문으로 구현 (naive 규칙)", 2, every + (naive_key,), gated(gate, loops)),
+        Case(f"{NAME}: 반복문 규칙", 2, every + (naive_key,), gated(gate, loops)),
     )
     return Question(ID, "2.3 소프트맥스", (NAME,), probes, cases, (public(),))
 

@@ -141,7 +141,7 @@ def question() -> Question:
         Case(f"{NAME}: 배치 평균 (합이 아니라 평균)", 3, every, gated(gate, batch_mean)),
         Case(f"{NAME}: 정확히 0과 1인 확률 (클리핑)", 4, every, gated(gate, zero_one)),
         Case(f"{NAME}: 입력을 바꾸지 않음", 1, every, gated(gate, unchanged_input)),
-        Case(f"{NAME}: 반복문으로 구현 (naive 규칙)", 2, every + (naive_key,), gated(gate, loops)),
+        Case(f"{NAME}: 반복문 규칙", 2, every + (naive_key,), gated(gate, loops)),
     )
     return Question(ID, "2.4 희소 범주형 크로스엔트로피", (NAME,), probes, cases, (public(),))
 
