@@ -6,6 +6,7 @@ alike; ch02_plus's wrong answers come from its corpus (``corpus/ch02_plus.py``).
 
 from __future__ import annotations
 
+import json
 import linecache
 from functools import lru_cache
 
@@ -531,3 +532,12 @@ def test_export_finds_the_running_notebook_by_its_session_name(tmp_path, monkeyp
     assert submitting.notebook_path({"__vsc_ipynb_file__": str(tmp_path / "ch02 (1).ipynb")}) == "ch02 (1).ipynb"
     assert submitting.notebook_path({}, "ch02.ipynb") == "ch02.ipynb"
     assert submitting.notebook_path({}) is None  # two notebooks here and nothing says which
+
+
+def test_a_rule_travels_as_plain_data():
+    from autograder.ch02_plus.common import NAIVE_RULE
+    from autograder.ch02_plus.q3_dense_backward import AUTODIFF_RULE
+    from autograder.kernel_side import naive_rule
+
+    for rule in (naive_rule.NAIVE, NAIVE_RULE, AUTODIFF_RULE):
+        assert naive_rule.Rule.from_json(json.loads(json.dumps(rule.to_json()))) == rule
