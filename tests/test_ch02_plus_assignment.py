@@ -8,7 +8,6 @@ Its corpus is judged with every other corpus (``test_corpus_inprocess.py``, ``te
 
 from __future__ import annotations
 
-import doctest
 import json
 import subprocess
 import sys
@@ -91,26 +90,16 @@ def test_dense_backward_is_compared_with_gradient_tape(plus):
     assert any(inputs != units for _, inputs, units in shapes)  # non-square
 
 
-def test_self_checks_pass_on_the_answer_key_and_use_inputs_of_their_own(plus):
-    from autograder.ch02_plus.selfchecks import HANDWRITTEN
+def test_every_object_has_a_self_check_whose_modules_hold_no_probe(plus):
+    """One self-check per graded object (run and judged in ``test_selfchecks.py``); the notebook
+    carries its kernel-side self-check module, never the probes and their known-good stand-ins."""
+    from autograder.targets import selfcheck
 
-    assert set(HANDWRITTEN) == set(POINTS)
-    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    for question_id, checks in HANDWRITTEN.items():
-        for name, code in checks:
-            test = parser.get_doctest(code, dict(plus.answer_key_namespace()), name, None, 0)
-            assert runner.run(test, out=lambda text: None).failed == 0, (question_id, name)
-    def arrays(value):
-        if isinstance(value, dict) and value.get("t") == "ndarray":
-            yield runtime.decode(value)
-        elif isinstance(value, (dict, list)):
-            for item in (value.values() if isinstance(value, dict) else value):
-                yield from arrays(item)
-
-    hidden = [array for q in plus.questions for spec in q.specs.values() for array in arrays(spec)]
-    public = [np.array([[1., 2., 3.], [3., 2., 1.]]), np.array([[1000., 1000.]]), np.array([[0.25, 0.75]]),
-              np.array([[0., 0.5, 0.5]]), np.array([[1., 2.]]), np.array([1., -2., 3.])]
-    assert hidden and not any(h.shape == p.shape and np.array_equal(h, p) for h in hidden for p in public)
+    assert [[check.object for check in q.public] for q in plus.questions] == [list(q.objects) for q in plus.questions]
+    assert plus.selfcheck_modules == ("autograder.ch02_plus.selfchecks",)
+    source = selfcheck.setup_source(plus)
+    assert "autograder.ch02_plus.selfchecks" in source and "autograder.ch02_plus.probes" not in source
+    assert "def train_model" not in source and "class Batches" not in source
 
 
 def test_the_probes_stay_kernel_side(plus):

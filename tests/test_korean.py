@@ -17,6 +17,7 @@ GLOSSARY = ROOT / "docs" / "glossary.md"
 # Sources of what a student reads: self-checks, submission, hints, feedback and its statuses.
 STUDENT_FACING = [*sorted((ROOT / "autograder" / "kernel_side").glob("*.py")),
                   *sorted((ROOT / "autograder" / "ch02").glob("*.py")),
+                  *sorted((ROOT / "autograder" / "ch02_plus").glob("*.py")),
                   *[ROOT / "autograder" / "engine" / f"{name}.py" for name in
                     ("function_cases", "records", "grade", "submission", "cases", "kernel")],
                   *[ROOT / "autograder" / "targets" / f"{name}.py" for name in ("points", "selfcheck", "nbgrader_course")],

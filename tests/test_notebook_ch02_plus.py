@@ -248,3 +248,34 @@ def test_solution_notebook_runs_top_to_bottom_and_reproduces_its_numbers(tmp_pat
     bar = float(re.search(r"테스트 정확도가 \*\*([0-9.]+) 이상\*\*", stated).group(1))
     assert float(printed["모멘텀 0.9"]) >= bar > float(printed["일반 SGD"])
     print(f"solution notebook ran in {seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_the_self_checks_run_in_a_kernel_from_the_built_notebooks(tmp_path, mnist_path):
+    """The built notebooks with their own setup cell, in a kernel where the kit cannot be
+    imported (training cells skipped): every check cell of the untouched student notebook says
+    '아직 구현하지 않았습니다', every one of the solution passes."""
+    from nbclient import NotebookClient
+
+    from autograder import mnist
+    from autograder.assignment import get
+    from autograder.engine.kernel import harness_source
+    from autograder.targets.build import student_and_solution
+    from conftest import cell_text, subprocess_env
+
+    plus = get("ch02_plus")
+    for kind, nb, said in zip(("student", "solution"), student_and_solution(plus),
+                              ("아직 구현하지 않았습니다", "모두 통과했습니다")):
+        nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+        nb.cells = [cell for cell in nb.cells if role(cell) != "training"]
+        nb.cells.insert(0, nbformat.v4.new_code_cell(
+            harness_source(plus.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
+        folder = tmp_path / kind
+        folder.mkdir()
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+        checks = [cell for cell in nb.cells if role(cell) == "check"]
+        assert len(checks) == len(QUESTIONS)
+        for cell in checks:
+            assert not [o for o in cell.get("outputs", []) if o.output_type == "error"], cell.source
+            assert said in cell_text(cell), (kind, cell.source, cell_text(cell)[:500])

@@ -1,15 +1,19 @@
 """The notebook's self-checks (``grader.check``), run here as the setup cell builds them: the
 reference passes every one, typical wrong answers each fail theirs with a Korean report that
 shows what was called, what was expected and what came back (shapes first), an untouched stub
-gives one clean line, and no public input is a hidden one."""
+gives one clean line, and no public input is a hidden one. Chapter 2 and "2장 심화" (ch02_plus)
+alike; ch02_plus's wrong answers come from its corpus (``corpus/ch02_plus.py``)."""
 
 from __future__ import annotations
 
+import json
 import linecache
+from functools import lru_cache
 
 import numpy as np
 import pytest
 
+from autograder import assignment as registry
 from autograder.engine.function_cases import public_check, Call
 from autograder.kernel_side import runtime
 from autograder.targets import notebooks, selfcheck
@@ -211,10 +215,68 @@ def fit(model, images, labels, epochs, batch_size=128):
 ]
 
 
+# ch02_plus: (the object's question, the object, its corpus variant or wrong definition, a word the report must hold).
+WRONG_PLUS = [
+    ("q1_softmax", "naive_softmax", "softmax-unstable", "최댓값을 빼세요"),
+    ("q1_softmax", "naive_softmax", "softmax-always-float64", "dtype이 float32"),
+    ("q1_softmax", "naive_softmax", "softmax-overwrites-float-input", "입력 어레이를 직접 수정"),
+    ("q1_softmax", "naive_softmax", """
+def naive_softmax(x):
+    z = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        top = np.max(x[i])
+        total = 0.
+        for j in range(x.shape[1]):
+            z[i, j] = math.exp(float(x[i, j]) - float(top))
+            total += z[i, j]
+        for j in range(x.shape[1]):
+            z[i, j] /= total
+    return z.astype(np.float32) if x.dtype == np.float32 else z
+""", "np.max"),  # the assignment's stricter rule (chapter 2's allows np.max)
+    ("q2_crossentropy", "naive_sparse_categorical_crossentropy", "crossentropy-sum-not-mean", "평균"),
+    ("q2_crossentropy", "naive_sparse_categorical_crossentropy", "crossentropy-no-clipping", "1e-7"),
+    ("q2_crossentropy", "naive_sparse_categorical_crossentropy", "crossentropy-vectorised", "np.mean"),
+    ("q3_dense_backward", "dense_backward", "backward-db-not-summed", "db의 모양"),
+    ("q3_dense_backward", "dense_backward", "backward-relu-mask-geq-zero", "z = 0 포함"),
+    ("q3_dense_backward", "dense_backward", "backward-always-float64", "자료형"),
+    ("q3_dense_backward", "dense_backward", "backward-mutates-grad-out", "직접 수정했습니다: grad_out"),
+    ("q3_dense_backward", "dense_backward", "backward-tape-under-alias", "자동 미분"),
+    ("q4_numeric_gradient", "numeric_gradient", "numgrad-forgets-to-restore", "상대 오차"),
+    ("q4_numeric_gradient", "numeric_gradient", "numgrad-ignores-eps", "eps=0.001"),
+    ("q4_numeric_gradient", "numeric_gradient", "numgrad-restores-by-arithmetic", "비트 하나까지"),
+    ("q4_numeric_gradient", "numeric_gradient", "numgrad-only-2d", "np.ndindex"),
+    ("q5_momentum", "update_weights_momentum", "momentum-torch-convention", "케라스 SGD"),
+    ("q5_momentum", "update_weights_momentum", "momentum-hardcoded-hyperparameters", "인자의 값을 사용"),
+    ("q5_momentum", "update_weights_momentum", "momentum-rebinds-weights", "제자리에서"),
+]
+
+
+def corpus_source(name: str, plain: str) -> str:
+    """A ch02_plus corpus variant's source of ``name``, by variant name (or ``plain`` itself, a
+    definition written here)."""
+    from corpus.ch02_plus import VARIANTS
+
+    found = [v.replace[name] for v in VARIANTS if v.name == plain]
+    return found[0] if found else plain
+
+
+ASSIGNMENTS = ["ch02", "ch02_plus"]
+CASES = [("ch02", *wrong) for wrong in WRONG] + [("ch02_plus", *wrong) for wrong in WRONG_PLUS]
+
+
 @pytest.fixture(scope="module")
-def setup_cell(ch02, tmp_path_factory):
-    """The setup cell's source, and the folder it runs in (it writes the test files there)."""
-    return selfcheck.setup_source(ch02), tmp_path_factory.mktemp("selfcheck")
+def setup_cells(tmp_path_factory):
+    """Per assignment: the setup cell's source, and the folder it runs in (it writes the test files there)."""
+    @lru_cache(maxsize=None)
+    def made(assignment_id):
+        assignment = registry.get(assignment_id)
+        return selfcheck.setup_source(assignment), tmp_path_factory.mktemp(f"selfcheck_{assignment_id}")
+    return made
+
+
+@pytest.fixture(scope="module")
+def setup_cell(setup_cells):
+    return setup_cells("ch02")
 
 
 def run_cell(namespace: dict, source: str, filename: str) -> None:
@@ -223,10 +285,9 @@ def run_cell(namespace: dict, source: str, filename: str) -> None:
     exec(compile(source, filename, "exec"), namespace)
 
 
-@pytest.fixture
-def notebook(setup_cell, monkeypatch):
-    """A fresh namespace where the setup cell ran, with the answer key's definitions."""
-    source, folder = setup_cell
+def fresh_notebook(setup, monkeypatch) -> dict:
+    """A fresh namespace where the setup cell ``setup`` (source, folder) and the imports ran."""
+    source, folder = setup
     monkeypatch.chdir(folder)
     namespace = {"__name__": "__main__"}
     run_cell(namespace, source, str(folder / "cell_setup.py"))
@@ -235,22 +296,41 @@ def notebook(setup_cell, monkeypatch):
     return namespace
 
 
-def with_answer_key(namespace, folder, ch02):
-    run_cell(namespace, assignment_answer_key_file(ch02).read_text(encoding="utf-8"), str(folder / "cell_answers.py"))
+@pytest.fixture
+def notebook(setup_cell, monkeypatch):
+    """A fresh chapter-2 namespace where the setup cell ran."""
+    return fresh_notebook(setup_cell, monkeypatch)
 
 
-def test_the_reference_passes_every_self_check(ch02, notebook, setup_cell):
-    with_answer_key(notebook, setup_cell[1], ch02)
-    for question in ch02.questions:
+@pytest.fixture(params=ASSIGNMENTS)
+def any_notebook(request, setup_cells, monkeypatch):
+    """(assignment, namespace where its setup cell ran, its folder), for each assignment."""
+    setup = setup_cells(request.param)
+    return registry.get(request.param), fresh_notebook(setup, monkeypatch), setup[1]
+
+
+def with_answer_key(namespace, folder, assignment):
+    run_cell(namespace, assignment_answer_key_file(assignment).read_text(encoding="utf-8"),
+             str(folder / "cell_answers.py"))
+
+
+def test_the_reference_passes_every_self_check(any_notebook):
+    assignment, notebook, folder = any_notebook
+    with_answer_key(notebook, folder, assignment)
+    for question in assignment.questions:
         report = notebook["grader"].check(question.id, notebook)
         assert report.passed, report.text()
         assert len(report.outcomes) == len(question.public) and "모두 통과했습니다" in report.text()
 
 
-@pytest.mark.parametrize("question_id, name, source, word", WRONG, ids=[f"{w[1]}-{i}" for i, w in enumerate(WRONG)])
-def test_a_typical_wrong_answer_fails_its_self_check(ch02, notebook, setup_cell, question_id, name, source, word):
-    with_answer_key(notebook, setup_cell[1], ch02)
-    run_cell(notebook, source, str(setup_cell[1] / f"cell_{name}.py"))
+@pytest.mark.parametrize("assignment_id, question_id, name, source, word", CASES,
+                         ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(CASES)])
+def test_a_typical_wrong_answer_fails_its_self_check(setup_cells, monkeypatch, assignment_id, question_id, name,
+                                                     source, word):
+    setup = setup_cells(assignment_id)
+    notebook = fresh_notebook(setup, monkeypatch)
+    with_answer_key(notebook, setup[1], registry.get(assignment_id))
+    run_cell(notebook, corpus_source(name, source), str(setup[1] / f"cell_{name}.py"))
     report = notebook["grader"].check(question_id, notebook)
     [outcome] = [o for o in report.outcomes if o.name == name]
     text = "\n".join(outcome.lines())
@@ -261,9 +341,26 @@ def test_a_typical_wrong_answer_fails_its_self_check(ch02, notebook, setup_cell,
             assert other.passed or f"이 함수는 {name}을(를) 호출합니다" in "\n".join(other.lines()), report.text()
 
 
-def test_wrong_answers_cover_every_question_and_are_at_least_ten(ch02):
-    assert len(WRONG) >= 10
-    assert {question_id for question_id, *_ in WRONG} == {q.id for q in ch02.questions}
+@pytest.mark.parametrize("assignment_id, wrong", [("ch02", WRONG), ("ch02_plus", WRONG_PLUS)])
+def test_wrong_answers_cover_every_question_and_are_at_least_ten(assignment_id, wrong):
+    assert len(wrong) >= 10
+    assert {question_id for question_id, *_ in wrong} == {q.id for q in registry.get(assignment_id).questions}
+
+
+def test_the_right_answers_of_the_ch02_plus_corpus_pass_their_self_checks(setup_cells, monkeypatch):
+    """No false alarm: every answer the corpus calls right (in another style) passes."""
+    from corpus.ch02_plus import VARIANTS
+
+    plus = registry.get("ch02_plus")
+    questions = {name: question.id for question in plus.questions for name in question.objects}
+    setup = setup_cells("ch02_plus")
+    notebook = fresh_notebook(setup, monkeypatch)
+    right = [(name, source) for v in VARIANTS if v.kind == "right" for name, source in v.replace.items()]
+    assert len(right) >= 10
+    for name, source in right:
+        run_cell(notebook, source, str(setup[1] / f"cell_{name}.py"))
+        report = notebook["grader"].check(questions[name], notebook)
+        assert report.passed, report.text()
 
 
 def test_a_failure_shows_the_call_expected_and_got_shapes_first(ch02, notebook, setup_cell):
@@ -281,11 +378,18 @@ def test_a_failure_shows_the_call_expected_and_got_shapes_first(ch02, notebook, 
     assert all(line.startswith(("❌", "    ")) for line in lines[1:])  # array rows stay inside the block
 
 
-def test_an_untouched_stub_gives_one_korean_line_per_object(ch02, notebook, setup_cell, built_notebooks):
-    student, _ = built_notebooks
-    for cell in notebooks.cells_with_role(student, "stub"):
-        run_cell(notebook, cell.source, str(setup_cell[1] / f"cell_{cell.id}.py"))
-    for question in ch02.questions:
+@lru_cache(maxsize=None)
+def student_notebook(assignment_id):
+    from autograder.targets.build import student_and_solution
+
+    return student_and_solution(registry.get(assignment_id))[0]
+
+
+def test_an_untouched_stub_gives_one_korean_line_per_object(any_notebook):
+    assignment, notebook, folder = any_notebook
+    for cell in notebooks.cells_with_role(student_notebook(assignment.id), "stub"):
+        run_cell(notebook, cell.source, str(folder / f"cell_{cell.id}.py"))
+    for question in assignment.questions:
         text = notebook["grader"].check(question.id, notebook).text()
         lines = text.splitlines()
         assert lines[1:] == [f"❌ {check.object}: 아직 구현하지 않았습니다." for check in question.public], text
@@ -316,6 +420,8 @@ def test_an_unknown_question_is_one_korean_line(notebook):
 
 def _payloads(spec) -> list[dict]:
     if isinstance(spec, dict):
+        if spec.get("t") == "str":  # a string argument (``activation="relu"``)
+            return []
         if "t" in spec and ("data" in spec or "v" in spec) or {"dtype", "shape", "data"} <= set(spec):
             return [spec]
         return [found for value in spec.values() for found in _payloads(value)]
@@ -336,11 +442,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
 
 
-@pytest.mark.parametrize("assignment_id", ["ch02", "tiny"])
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus", "tiny"])
 def test_public_and_hidden_inputs_are_disjoint(assignment_id):
-    from autograder.assignment import get
-
-    for question in get(assignment_id).questions:
+    for question in registry.get(assignment_id).questions:
         hidden = [a for spec in question.specs.values() for a in _arrays(spec)]
         public = [a for check in question.public for a in _arrays([check.spec, list(check.probes)])]
         assert public, question.id
@@ -350,11 +454,12 @@ def test_public_and_hidden_inputs_are_disjoint(assignment_id):
         assert not [float(p) for p in public if p.ndim == 0 and p.dtype.kind == "f" and float(p) in scalars]
 
 
-def test_every_graded_object_has_a_self_check_on_two_inputs_or_more(ch02):
-    for question in ch02.questions:
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_every_graded_object_has_a_self_check_on_two_inputs_or_more(assignment_id):
+    for question in registry.get(assignment_id).questions:
         assert [check.object for check in question.public] == list(question.objects), question.id
         for check in question.public:
-            if check.check == "function":
+            if check.check == "function" or "calls" in check.spec:
                 assert len(check.spec["calls"]) >= 2, check.object
 
 
@@ -427,3 +532,12 @@ def test_export_finds_the_running_notebook_by_its_session_name(tmp_path, monkeyp
     assert submitting.notebook_path({"__vsc_ipynb_file__": str(tmp_path / "ch02 (1).ipynb")}) == "ch02 (1).ipynb"
     assert submitting.notebook_path({}, "ch02.ipynb") == "ch02.ipynb"
     assert submitting.notebook_path({}) is None  # two notebooks here and nothing says which
+
+
+def test_a_rule_travels_as_plain_data():
+    from autograder.ch02_plus.common import NAIVE_RULE
+    from autograder.ch02_plus.q3_dense_backward import AUTODIFF_RULE
+    from autograder.kernel_side import naive_rule
+
+    for rule in (naive_rule.NAIVE, NAIVE_RULE, AUTODIFF_RULE):
+        assert naive_rule.Rule.from_json(json.loads(json.dumps(rule.to_json()))) == rule

@@ -23,5 +23,6 @@ ASSIGNMENT = Assignment(
     questions_factory=questions,
     probe_modules=("autograder.ch02_plus.probes",),
     datasets=(MNIST,),  # the training check of q5
+    selfcheck_modules=("autograder.ch02_plus.selfchecks",),
     preload=("tensorflow",),
 )

@@ -13,7 +13,7 @@ from ..kernel_side import naive_rule, show
 from ..engine.cases import Probe, ProbeKey, Verdict
 from ..kernel_side import runtime
 
-SEED = 20261113  # this assignment's own; the self-checks use fixed small inputs of their own
+SEED = 20261113  # this assignment's own
 CALLS_SECONDS = 5  # one probe of several calls on small inputs (the answer key needs milliseconds)
 
 # The naive rule of the ``naive_*`` functions: the chapter's, plus the routines that would do a row
@@ -29,6 +29,12 @@ def rng(question_id: str) -> np.random.Generator:
     """Inputs are drawn when the questions are built, from a seed per question: grading is
     deterministic and every front-end sees the same inputs."""
     return np.random.default_rng([SEED, sum(map(ord, question_id))])
+
+
+def public_rng(question_id: str) -> np.random.Generator:
+    """The self-checks' inputs: another stream (and other shapes), so no hidden input is public
+    (``tests/test_selfchecks.py`` asserts it)."""
+    return np.random.default_rng([SEED, 1, sum(map(ord, question_id))])
 
 
 def softmax(x) -> np.ndarray:

@@ -1,5 +1,8 @@
 """q1 (2.3): ``naive_softmax(x)``, row by row in Python loops, stable near +-1000.
 
+The self-check (``public_check``) looks at the same properties on public inputs: the answer
+key's values (rows near +-1000 included) and dtypes, x unchanged, and the same naive rule.
+
 Gate: on the value inputs the function returns tables of probabilities (x's shape, finite, in
 [0, 1], rows or columns summing to 1); otherwise no case of the question is judged. Stability,
 integer input and the naive rule compare the function with itself, so a mistake in the formula
@@ -11,13 +14,17 @@ import numpy as np
 
 from ..kernel_side import show
 from ..engine.cases import Case, ProbeKey, Question, Verdict
-from ..engine.function_cases import Call, naive_probe, naive_verdict
-from .common import NAIVE_RULE, Group, array_of, calls_of, calls_probe, close, dtype_of, gated, got_text, rng, shown
+from ..engine.cases import PublicCheck
+from ..engine.function_cases import Call, naive_probe, naive_verdict, public_check
+from .common import (NAIVE_RULE, Group, array_of, calls_of, calls_probe, close, dtype_of, gated, got_text, public_rng,
+                     rng, shown)
 
 ID = "q1_softmax"
 NAME = "naive_softmax"
 VALUE_SHAPES = [(1, 1), (1, 7), (6, 1), (3, 4), (5, 10), (8, 3)]
 NAIVE_SHAPE = (6, 7)
+PUBLIC_NAIVE_SHAPE = (5, 8)
+STABILITY_NOTE = "값이 1000이나 -1000 근처인 행에서도 nan 없이 계산하려면 행마다 그 행의 최댓값을 빼세요."
 
 CALLS = ProbeKey(NAME, "calls")
 VALUES, STABLE, DTYPES, INTS, UNCHANGED = (Group(CALLS, name) for name in ("values", "stable", "dtypes", "ints",
@@ -137,6 +144,18 @@ def question() -> Question:
         Case(f"{NAME}: 실수 자료형 유지 (float32 → float32, float64 → float64)", 1, every, gated(gate, float_dtype)),
         Case(f"{NAME}: 정수 입력 → float64 확률", 1, every, gated(gate, integer_input)),
         Case(f"{NAME}: 입력을 바꾸지 않음", 1, every, gated(gate, unchanged_input)),
-        Case(f"{NAME}: 반복문으로 구현 (naive 규칙)", 2, every + (naive_key,), gated(gate, loops)),
+        Case(f"{NAME}: 반복문 규칙", 2, every + (naive_key,), gated(gate, loops)),
     )
-    return Question(ID, "2.3 소프트맥스", (NAME,), probes, cases)
+    return Question(ID, "2.3 소프트맥스", (NAME,), probes, cases, (public(),))
+
+
+def public() -> PublicCheck:
+    """The self-check: values and dtypes of the answer key on float64, integer and float32 inputs
+    and on rows near +-1000, x unchanged, the naive rule of the hidden case."""
+    generator = public_rng(ID)
+    far = generator.normal(0, 2, size=(3, 5)) + np.array([[998.0], [-1001.0], [0.5]])
+    calls = [Call((generator.normal(0, 3, size=(2, 5)),)), Call((generator.integers(-6, 7, size=(3, 4)),)),
+             Call((generator.normal(size=(4, 3)).astype(np.float32),)), Call((far,), note=STABILITY_NOTE)]
+    naive = Call((generator.normal(size=PUBLIC_NAIVE_SHAPE),))
+    return public_check(NAME, calls, dtype="reference", unchanged=True,
+                        naive=(naive, int(np.prod(PUBLIC_NAIVE_SHAPE))), rule=NAIVE_RULE)

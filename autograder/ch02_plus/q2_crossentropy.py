@@ -1,6 +1,10 @@
 """q2 (2.4): ``naive_sparse_categorical_crossentropy(labels, probs)``: the batch mean of
 ``-log(clip(p[label], 1e-7, 1 - 1e-7))``, in a Python loop over the samples.
 
+The self-check (``public_check``) looks at the same properties on public inputs: the answer
+key's values on one sample, on batches and on exact 0/1 probabilities, the inputs unchanged,
+and the same naive rule.
+
 Gate: on the one-sample inputs the function returns a finite real number; otherwise no case of
 the question is judged. The batch mean is judged against the function's own one-sample losses,
 and exact 0/1 probabilities against Keras's value or the function's own value at the clipping
@@ -14,8 +18,10 @@ import numpy as np
 
 from ..kernel_side import show
 from ..engine.cases import Case, ProbeKey, Question, Verdict
-from ..engine.function_cases import Call, naive_probe, naive_verdict
-from .common import NAIVE_RULE, Group, calls_of, calls_probe, gated, got_text, rng, scalar_of, shown, softmax
+from ..engine.cases import PublicCheck
+from ..engine.function_cases import Call, naive_probe, naive_verdict, public_check
+from .common import (NAIVE_RULE, Group, calls_of, calls_probe, gated, got_text, public_rng, rng, scalar_of, shown,
+                     softmax)
 
 ID = "q2_crossentropy"
 NAME = "naive_sparse_categorical_crossentropy"
@@ -23,6 +29,9 @@ EPSILON = 1e-7  # keras.config.epsilon()
 SINGLES = [(2, 0), (3, 2), (10, 7), (10, 0), (7, 6)]  # (classes, label), batch 1
 BATCHES = [(2, np.int64), (5, np.uint8), (32, np.int32), (64, np.int64)]  # (samples, label dtype), 10 classes
 NAIVE_SAMPLES = 30
+PUBLIC_NAIVE_SAMPLES = 25
+MEAN_NOTE = "배치의 손실은 샘플마다 구한 손실의 합이 아니라 평균입니다."
+CLIP_NOTE = "확률이 정확히 0이나 1이면 로그를 취하기 전에 [1e-7, 1 - 1e-7] 구간으로 잘라냅니다(케라스와 같습니다)."
 ARGS = ("labels", "probs")
 
 CALLS = ProbeKey(NAME, "calls")
@@ -132,6 +141,22 @@ def question() -> Question:
         Case(f"{NAME}: 배치 평균 (합이 아니라 평균)", 3, every, gated(gate, batch_mean)),
         Case(f"{NAME}: 정확히 0과 1인 확률 (클리핑)", 4, every, gated(gate, zero_one)),
         Case(f"{NAME}: 입력을 바꾸지 않음", 1, every, gated(gate, unchanged_input)),
-        Case(f"{NAME}: 반복문으로 구현 (naive 규칙)", 2, every + (naive_key,), gated(gate, loops)),
+        Case(f"{NAME}: 반복문 규칙", 2, every + (naive_key,), gated(gate, loops)),
     )
-    return Question(ID, "2.4 희소 범주형 크로스엔트로피", (NAME,), probes, cases)
+    return Question(ID, "2.4 희소 범주형 크로스엔트로피", (NAME,), probes, cases, (public(),))
+
+
+def public() -> PublicCheck:
+    """The self-check: the answer key's values on one sample, on batches (int64 and int32 labels)
+    and on exact 0/1 probabilities, the inputs unchanged, the naive rule of the hidden case."""
+    generator = public_rng(ID)
+    calls = [Call((np.array([2]), softmax(generator.normal(0, 2, size=(1, 4))))),
+             Call((generator.integers(0, 5, size=6), softmax(generator.normal(0, 2, size=(6, 5)))),
+                  note=MEAN_NOTE),
+             Call((generator.integers(0, 3, size=4).astype(np.int32), softmax(generator.normal(size=(4, 3)))),
+                  note=MEAN_NOTE),
+             Call((np.array([0, 2, 1]), np.array([[0.0, 0.4, 0.6], [0.0, 0.0, 1.0], [0.25, 0.75, 0.0]])),
+                  note=CLIP_NOTE)]
+    naive = Call((generator.integers(0, 7, size=PUBLIC_NAIVE_SAMPLES),
+                  softmax(generator.normal(size=(PUBLIC_NAIVE_SAMPLES, 7)))))
+    return public_check(NAME, calls, unchanged=True, naive=(naive, PUBLIC_NAIVE_SAMPLES), rule=NAIVE_RULE)

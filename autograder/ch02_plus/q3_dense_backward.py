@@ -6,6 +6,10 @@ dx, dW and db are compared with the answer key's (which ``tests/test_ch02_plus_a
 compares with ``GradientTape``) on inputs where z > 0 everywhere, activation None, batch 1 and
 non-square shapes included. The relu cases compare the function with itself: the relu backward
 is the linear backward of the masked upstream gradient, whatever the linear part does.
+The self-check (``selfchecks.dense_backward``) compares (dx, dW, db) with the answer key's on
+public inputs (relu with z = 0 in places, None, float32), and checks the inputs unchanged and the
+same ban on automatic differentiation.
+
 Gate: at least one of dx, dW, db is right; otherwise no case of the question is judged."""
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernel_side import naive_rule, show
-from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
-from .common import CALLS_SECONDS, Group, arg, calls_of, calls_probe, close, failed, gated, got_text, rng, shown, value_of
+from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
+from .common import (CALLS_SECONDS, Group, arg, calls_of, calls_probe, close, failed, gated, got_text, public_rng, rng,
+                     shown, value_of)
 
 ID = "q3_dense_backward"
 NAME = "dense_backward"
@@ -57,7 +62,9 @@ def same_three(got, want) -> bool:
 
 def question() -> Question:
     generator = rng(ID)
-    normal = lambda *shape: generator.normal(size=shape)
+
+    def normal(*shape):
+        return generator.normal(size=shape)
 
     grads = []  # activation None, z >= 0.5 everywhere (b chosen so): a relu would change nothing
     for batch, inputs, units in GRAD_SHAPES:
@@ -200,4 +207,28 @@ def question() -> Question:
         Case(f"{NAME}: 입력을 바꾸지 않음", 1, every, gated(gate, unchanged_inputs)),
         Case(f"{NAME}: 자동 미분 금지 (GradientTape 등)", 2, every + (AUTODIFF,), gated(gate, no_autodiff)),
     )
-    return Question(ID, "2.4 Dense 층의 역전파", (NAME,), probes, cases)
+    return Question(ID, "2.4 Dense 층의 역전파", (NAME,), probes, cases, (public(),))
+
+
+RELU_NOTE = "- relu의 도함수는 z = x·W + b > 0인 곳에서 1, 그 밖(z = 0 포함)에서 0입니다: grad_out에 곱한 뒤 역전파하세요."
+NONE_NOTE = "- activation이 None이면 도함수는 1입니다(마스크 없음)."
+
+
+def public() -> PublicCheck:
+    """The self-check (``selfchecks.dense_backward``): activation None, relu where some z are
+    exactly 0 (a zero row of x meets zeros of b) and float32 with batch 1; the answer key's
+    (dx, dW, db) on them come with the spec."""
+    generator = public_rng(ID)
+
+    def normal(*shape, dtype=np.float64):
+        return generator.normal(size=shape).astype(dtype)
+
+    x = normal(3, 2)
+    x[1] = 0.0
+    calls = [((normal(2, 3), normal(3, 4), normal(4), normal(2, 4), None), NONE_NOTE),
+             ((x, normal(2, 4), np.array([0.0, 0.3, -0.2, 0.0]), normal(3, 4), "relu"), RELU_NOTE),
+             ((*(normal(*shape, dtype=np.float32) for shape in [(1, 3), (3, 2), (2,), (1, 2)]), "relu"), RELU_NOTE)]
+    probe = calls_probe(NAME, {"public": [args for args, _ in calls]}).spec
+    return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:dense_backward",
+                       {"object": NAME, "calls": [{"args": [arg(a) for a in args], "note": note} for args, note in calls],
+                        "rule": AUTODIFF_RULE.to_json()}, (probe,))

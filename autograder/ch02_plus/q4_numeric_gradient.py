@@ -4,6 +4,11 @@ The test functions are smooth and couple the entries of x (log-sum-exp, a quadra
 exp(wᵀx)) besides one separable cubic: a numeric gradient that forgets to restore an entry is
 exact on separable functions only. The kernel builds them from their parameters; their analytic
 gradients are computed here. CS231n's relative error in float64 must stay below 1e-7.
+The self-check (``selfchecks.numeric_gradient``) calls the function with test functions of its
+own (their analytic gradients are computed in the student's kernel): the relative error on
+float64, float32, integer and 3-D inputs, the steps f is called at (default and given eps), and x
+unchanged.
+
 Gate: on the relative-error inputs the function returns finite arrays of x's shape; otherwise
 no case of the question is judged. The relative-error case passes ``eps=1e-5`` explicitly, so a
 wrong default costs the eps case only; n-dimensional and integer inputs are compared with the
@@ -16,9 +21,9 @@ import math
 import numpy as np
 
 from ..kernel_side import show
-from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
+from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..kernel_side import runtime
-from .common import CALLS_SECONDS, Group, array_of, calls_of, close, gated, got_text, rng
+from .common import CALLS_SECONDS, Group, array_of, calls_of, close, gated, got_text, public_rng, rng
 
 ID = "q4_numeric_gradient"
 NAME = "numeric_gradient"
@@ -197,4 +202,30 @@ def question() -> Question:
         Case(f"{NAME}: 정수 입력", 2, every, gated(gate, integer_input)),
         Case(f"{NAME}: 입력을 바꾸지 않음 (비트 하나까지)", 2, every, gated(gate, unchanged_input)),
     )
-    return Question(ID, "2.4 그레이디언트 점검 (중앙 차분)", (NAME,), probes, cases)
+    return Question(ID, "2.4 그레이디언트 점검 (중앙 차분)", (NAME,), probes, cases, (public(),))
+
+
+def public() -> PublicCheck:
+    """The self-check (``selfchecks.numeric_gradient``): test functions of its own on public
+    points; the analytic gradients are computed in the student's kernel (no answer key needed)."""
+    generator = public_rng(ID)
+
+    def quadratic(size):
+        A = generator.normal(size=(size, size))
+        return {"kind": "quadratic", "A": runtime.encode(A @ A.T / size + np.eye(size)),
+                "c": runtime.encode(generator.uniform(-2, 2, size=size))}
+
+    def sin_dot(size):
+        return {"kind": "sin_dot", "w": runtime.encode(generator.uniform(0.5, 1.5, size=size))}
+
+    restore = "- 바꾼 항목은 다음 항목으로 넘어가기 전에 원래 값으로 되돌리나요? 2·eps로 나누나요?"
+    any_shape = "- x는 1D, 3D 등 어떤 모양이든 될 수 있습니다 (np.ndindex를 참고하세요)."
+    int_x = generator.integers(1, 4, size=(2, 2)) * generator.choice([-1, 1], size=(2, 2))
+    calls = [(quadratic(6), point(generator, (2, 3)), 1e-5, restore),
+             (sin_dot(4), point(generator, (4,)), 1e-5, any_shape),
+             (quadratic(3), point(generator, (3,)).astype(np.float32), None, "- float32 x도 float64 복사본에서 계산합니다."),
+             (sin_dot(4), int_x, None, "- 정수 입력도 float64 복사본에서 계산해야 합니다 (정수 어레이에는 x + eps를 쓸 수 없습니다)."),
+             (sin_dot(6), point(generator, (2, 1, 3)), None, any_shape)]
+    return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:numeric_gradient", {
+        "object": NAME, "bar": BAR, "step_x": runtime.encode(point(generator, (3,))), "step_sizes": [None, 1e-3],
+        "calls": [{"function": f, "x": runtime.encode(x), "eps": eps, "note": note} for f, x, eps, note in calls]})

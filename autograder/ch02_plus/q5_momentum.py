@@ -7,6 +7,10 @@ trains through ``probes.train_model``; its table is in the README): the chapter'
 known-good classes, the loss from the logits, learning rate 1e-3, momentum 0.9, batch 128,
 ``EPOCHS`` epochs, seed 0 (then 1, 2 only while the accuracy is in [``RETRY_FLOOR``, ``BAR``)).
 Correct code reaches 0.85-0.87; plain SGD (velocity never kept or never used) 0.60-0.67.
+The self-check (``selfchecks.update_weights_momentum``) takes one step on public variables with
+learning rate and momentum other than the notebook's, and compares the stored velocities and the
+weights with the answer key's. It never trains.
+
 Gate: one step returns without raising; otherwise no case of the question is judged."""
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ import numpy as np
 
 from .. import mnist
 from ..kernel_side import show
-from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
+from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..engine.judges import on_probe
 from ..kernel_side import runtime
-from .common import CALLS_SECONDS, Group, calls_of, close, failed, gated, rng
+from .common import CALLS_SECONDS, Group, calls_of, close, failed, gated, public_rng, rng
 
 ID = "q5_momentum"
 NAME = "update_weights_momentum"
@@ -131,7 +135,19 @@ def question() -> Question:
         Case(f"훈련: 모멘텀 SGD로 {EPOCHS} 에포크 후 테스트 정확도 ≥ {BAR}", 25, every + (TRAIN,),
              gated(gate, lambda observed, expected: training_verdict(observed[TRAIN]))),
     )
-    return Question(ID, "2.5 모멘텀을 사용한 SGD", (NAME,), probes, cases)
+    return Question(ID, "2.5 모멘텀을 사용한 SGD", (NAME,), probes, cases, (public(),))
+
+
+def public() -> PublicCheck:
+    """The self-check (``selfchecks.update_weights_momentum``): one step from non-zero velocities
+    with learning_rate 0.05 and momentum 0.8; the answer key's step comes with the spec."""
+    generator = public_rng(ID)
+    shapes = [(2, 3), (3,)]
+    step = _step([generator.normal(size=s) for s in shapes], [0.1 * generator.normal(size=s) for s in shapes],
+                 [generator.normal(size=s) for s in shapes], 0.05, 0.8)
+    probe = {"op": "momentum", "limit": CALLS_SECONDS, "groups": {STEP.name: [step]}}
+    return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:update_weights_momentum", {"object": NAME, **step},
+                       (probe,))
 
 
 def training_verdict(observation: dict) -> Verdict:

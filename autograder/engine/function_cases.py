@@ -34,6 +34,7 @@ class Call:
     args: tuple
     kwargs: tuple = ()  # (name, value) pairs
     names: tuple = ()  # the parameters' names, for messages (default x, y, z, w)
+    note: str = ""  # Korean, self-checks only: a hint shown when this call's value is wrong
 
     def spec(self, name: str, **extra) -> dict:
         return {"op": "call", "object": name, "args": [runtime.encode(a) for a in self.args],
@@ -230,27 +231,32 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                               requires=NEEDS_VALUES)
     check = public_check(name, public, shape="shape" in points, dtype=public_dtype or ("input" if keep_dtype else None),
                          unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive,
-                         helpers=stand_ins) if public else None
+                         helpers=stand_ins, rule=rule) if public else None
     made = tuple(replace(cases[kind], kind=kind) for kind in CASE_KINDS if kind in points)
     return FunctionCases(probes, made, check)
 
 
 def public_check(name: str, calls: Sequence[Call], *, shape: bool = True, dtype: str | None = None,
                  unchanged: bool = False, bad_calls: Sequence[Call] = (),
-                 naive: tuple[Call, int] | None = None, helpers: Sequence[str] = ()) -> PublicCheck:
+                 naive: tuple[Call, int] | None = None, helpers: Sequence[str] = (),
+                 rule: naive_rule.Rule = naive_rule.NAIVE) -> PublicCheck:
     """The self-check of a function on public inputs (``kernel_side.selfcheck.function_check``):
     values (and shape), the dtype ("input": the input's, "reference": the answer key's), the
-    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work).
-    ``helpers``: graded functions it may call; a failure names them when it does."""
+    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work;
+    ``rule``: its static rule, the hidden case's). ``helpers``: graded functions it may call; a
+    failure names them when it does."""
     if len(calls) < 2:
         raise ValueError(f"{name}: a self-check needs at least two inputs")
     spec = {"object": name, "calls": [_call_json(c) for c in calls], "shape": shape, "dtype": dtype,
             "unchanged": unchanged, "bad_calls": [_call_json(c) for c in bad_calls], "helpers": list(helpers)}
     if naive is not None:
         spec["naive"] = {**_call_json(naive[0]), "work": naive[1]}
+        if rule != naive_rule.NAIVE:  # a stricter rule travels with the spec
+            spec["naive"]["rule"] = rule.to_json()
     return PublicCheck(name, "function", spec, tuple(c.spec(name) for c in calls))
 
 
 def _call_json(call: Call) -> dict:
-    return {"args": [runtime.encode(a) for a in call.args], "kwargs": {k: runtime.encode(v) for k, v in call.kwargs}}
+    found = {"args": [runtime.encode(a) for a in call.args], "kwargs": {k: runtime.encode(v) for k, v in call.kwargs}}
+    return {**found, "note": call.note} if call.note else found
 

@@ -19,7 +19,7 @@ rule's; an assignment makes its own (``NAIVE.extended(...)`` for a stricter naiv
 
 import ast
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 ARRAY_MODULES = {"np", "numpy", "jnp", "torch"}
 TENSOR_MODULES = {"tf", "tensorflow", "keras"}
@@ -56,6 +56,15 @@ class Rule:
     def extended(self, **more) -> "Rule":
         """This rule with more forbidden names: ``NAIVE.extended(routines={"mean"})``."""
         return replace(self, **{key: getattr(self, key) | frozenset(values) for key, values in more.items()})
+
+    def to_json(self) -> dict:
+        """Plain data for a self-check's spec (sorted lists); ``from_json`` reads it back."""
+        return {f.name: sorted(value) if isinstance(value := getattr(self, f.name), frozenset) else value
+                for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Rule":
+        return cls(**{key: frozenset(value) if isinstance(value, list) else value for key, value in data.items()})
 
     def forbidden(self, node: ast.AST) -> str | None:
         """A label for the forbidden thing ``node`` names, or None."""

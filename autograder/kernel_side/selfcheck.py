@@ -110,9 +110,10 @@ def _input_text(call):
     return repr(first.item()) if first.ndim == 0 else show.shape_of(first)
 
 
-def _mismatch(name, call, func, expected, got):
+def _mismatch(name, call, func, expected, got, note=False):
+    """The call, its inputs, expected and got; with ``note``, the call's hint (a wrong value)."""
     lines, _ = _call_text(name, call, func)
-    return lines + [f"- 기대값: {expected}", f"- 받은 값: {got}"]
+    return lines + [f"- 기대값: {expected}", f"- 받은 값: {got}"] + ([call["note"]] if note and call.get("note") else [])
 
 
 def _compare(want_payload, got_payload):
@@ -153,12 +154,12 @@ def function_check(spec, namespace):
     for call, observation, want in zip(calls, observations, expected):
         if "error" in observation:
             problems.append(("호출하자 예외가 발생했습니다.",
-                             _mismatch(name, call, func, show.value(want["result"]), show.error(observation))))
+                             _mismatch(name, call, func, show.value(want["result"]), show.error(observation), True)))
             break
         problem = _compare(want["result"], observation["result"])
         if problem:
             problems.append((problem, _mismatch(name, call, func, show.value(want["result"]),
-                                                show.value(observation["result"]))))
+                                                show.value(observation["result"]), True)))
             break
     if spec.get("dtype") and not problems:
         checked.append("dtype")
@@ -216,13 +217,14 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call: no forbidden routine in the source, and at least ``work``
-    lines of the student's Python run."""
+    """The naive rule on one call: no routine its static rule forbids in the source (``NAIVE``,
+    or the stricter ``naive["rule"]``), and at least ``work`` lines of the student's Python run."""
     observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
                                                  "kwargs": naive.get("kwargs", {}), "trace": True})
     if "error" in observation:
         return None  # the value checks already say why the call fails
-    found = naive_rule.findings(observation.get("sources") or [])
+    rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
+    found = naive_rule.findings(observation.get("sources") or [], rule)
     if found:
         return (f"반복문 규칙에서 금지한 연산을 썼습니다: {', '.join(found)}",
                 ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 문제 셀의 주석에 있습니다."])
