@@ -406,3 +406,19 @@ def test_a_function_that_overran_once_is_not_called_again():
     assert first["error"]["type"] == second["error"]["type"] == "Timeout"
     assert namespace["calls"] == [1] and second["seconds"] < 0.5
     assert "다시 호출하지 않았습니다" in second["error"]["message"]
+
+
+def test_a_killed_writers_temporary_file_is_removed_and_a_live_ones_kept(tmp_path):
+    import os
+
+    from autograder.engine import files
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / "alice" / f".results.json.{dead.pid}.0123456789ab.tmp"
+    live = tmp_path / f".grades.csv.{os.getpid()}.0123456789ab.tmp"
+    for path in (orphan, live):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half")
+    files.remove_orphans(tmp_path)
+    assert not orphan.exists() and live.exists()

@@ -219,6 +219,7 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
         raise sandbox.SandboxUnavailable(sandbox.check())
     out = out.resolve()  # the kernels see files by their absolute paths
     out.mkdir(parents=True, exist_ok=True)
+    files.remove_orphans(out)  # left by a run that was killed mid-write
     data = {dataset: dataset.local_copy(path, out / ".data") if dataset.local_copy else path
             for dataset, path in data.items()}
     records.write_manifest(assignment, out, {"reference_hashes": reference_hashes(assignment)})

@@ -41,3 +41,18 @@ def digest(path: Path) -> str:
     except OSError:
         return ""
     return sha.hexdigest()
+
+
+def remove_orphans(folder: Path) -> None:
+    """Delete the temporary files of writers that died before their rename (a killed batch):
+    ``.<name>.<pid>.<random>.tmp`` whose process no longer exists."""
+    for temporary in folder.rglob(".*.tmp"):
+        parts = temporary.name.split(".")
+        if len(parts) < 4 or not parts[-3].isdigit():
+            continue
+        try:
+            os.kill(int(parts[-3]), 0)
+        except ProcessLookupError:
+            temporary.unlink(missing_ok=True)
+        except PermissionError:  # alive, someone else's
+            pass
