@@ -183,7 +183,9 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                         if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
                             status.append(f"{label}: 문법 오류")
                         cell_errors.append(f"{label}{CELL_ERROR_SEPARATOR}{outcome.error}")
-                origins, fingerprints = _origins(session, questions), _fingerprints(session, questions)
+                origins = _objects_probe(session, "origins", {name for q in questions for name in q.objects})
+                fingerprints = _objects_probe(session, "fingerprints", {
+                    name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
                 broken = {o.index for o in session.outcomes.values() if o.status in ("timeout", "died", "stuck", "skipped")}
                 for question in questions:
                     kit = kit_violation(question, notebook, origins, roots)
@@ -262,13 +264,13 @@ def _slow_probes(question: Question, notebook: submission.Submission, setup: Ker
     everything = [index for index in range(len(notebook.cells)) if index not in broken]
     cells = [index for index in closure(question.objects, notebook) if index not in broken]
     want = {name: fingerprints.get(name) for name in question.objects}
-    attempts = [(cells, True), (everything, False)] if cells != everything else [(everything, False)]
-    for cells, checked in attempts:
-        found = _slow_run(question, notebook, cells, want if checked else None, setup, limits,
-                          workdir / f"{len(cells)}-cells", probe_cache, cached, status)
+    if cells != everything:
+        found = _slow_run(question, notebook, cells, want, setup, limits, workdir / "closure", probe_cache,
+                          cached, status)
         if found is not None:
             return found
-    raise AssertionError("the whole notebook is never checked")
+    return _slow_run(question, notebook, everything, None, setup, limits, workdir / "notebook", probe_cache,
+                     cached, status)
 
 
 def _slow_run(question: Question, notebook: submission.Submission, cells: list[int], want: dict | None,
@@ -295,8 +297,7 @@ def _slow_run(question: Question, notebook: submission.Submission, cells: list[i
         try:
             with KernelSession([notebook.cells[index] for index in cells], workdir, setup, limits) as session:
                 session.run_cells()
-                made = session.probe({OBJECTS: {"op": "fingerprints", "objects": list(question.objects)}})[OBJECTS]
-                made = made.get("fingerprints") if made.get("ok") else None
+                made = _objects_probe(session, "fingerprints", question.objects)
                 if want is not None and made != want:
                     return None
                 observed = session.probe(specs)
@@ -310,21 +311,13 @@ def _slow_run(question: Question, notebook: submission.Submission, cells: list[i
     return found
 
 
-def _fingerprints(session: KernelSession, questions) -> dict:
-    names = sorted({name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
+def _objects_probe(session: KernelSession, op: str, names) -> dict:
+    """A generic probe about graded objects ("origins", "fingerprints"): name -> what it found,
+    {} when it could not run."""
     if not names:
         return {}
     try:
-        observation = session.probe({OBJECTS: {"op": "fingerprints", "objects": names}})[OBJECTS]
+        observation = session.probe({op: {"op": op, "objects": sorted(names)}})[op]
     except ProbeFailed:
         return {}
-    return observation.get("fingerprints", {}) if observation.get("ok") else {}
-
-
-def _origins(session: KernelSession, questions) -> dict:
-    names = sorted({name for q in questions for name in q.objects})
-    try:
-        observation = session.probe({"origins": {"op": "origins", "objects": names}})["origins"]
-    except ProbeFailed:
-        return {}
-    return observation.get("origins", {}) if observation.get("ok") else {}
+    return observation.get(op, {}) if observation.get("ok") else {}
