@@ -89,8 +89,9 @@ def kit_masks(roots: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
     files, folders = set(), set()
     for name in names:
         distribution = importlib.metadata.distribution(name)
-        base = Path(distribution.locate_file(""))
-        folders.add(str(distribution._path))  # its .dist-info (direct_url.json names the checkout)
+        # absolute: a checkout's own .egg-info is found through a relative sys.path entry ("")
+        base = Path(distribution.locate_file("")).resolve()
+        folders.add(str(Path(distribution._path).resolve()))  # its .dist-info (direct_url.json names the checkout)
         for relative in distribution.files or ():
             path = Path(os.path.normpath(base / relative))
             if relative.parts and relative.parts[0] in roots:  # a regular install: the whole package
