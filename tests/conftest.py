@@ -61,6 +61,26 @@ def built_tiny(tiny):
     return student_and_solution(tiny)
 
 
+def frozen(*arrays_):
+    """Read-only copies (so any write to an input raises) plus snapshots to compare with."""
+    import numpy as np
+
+    out = []
+    for a in arrays_:
+        a = np.array(a)
+        a.flags.writeable = False
+        out.append(a)
+    return out, [a.copy() for a in out]
+
+
+def assert_unchanged(inputs, snapshots):
+    import numpy as np
+
+    for a, before in zip(inputs, snapshots):
+        assert a.dtype == before.dtype and a.shape == before.shape
+        np.testing.assert_array_equal(a, before, err_msg="an input was mutated")
+
+
 def cell_text(cell) -> str:
     """Everything a cell printed or showed, as text."""
     import json

@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 from tensorflow import keras
 
 from autograder import mnist
+from conftest import assert_unchanged, frozen
 from solutions import ch02
 
 INT_DTYPES = (np.int32, np.int64)
@@ -73,22 +74,6 @@ def vector_pairs(draw):
 def matmul_pairs(draw):
     dtype, n, k, m = draw(dtypes), draw(side), draw(side), draw(side)
     return draw(arrays(dtype, (n, k))), draw(arrays(dtype, (k, m)))
-
-
-def frozen(*arrays_):
-    """Read-only copies (so any write to an input raises) plus snapshots to compare with."""
-    out = []
-    for a in arrays_:
-        a = np.array(a)
-        a.flags.writeable = False
-        out.append(a)
-    return out, [a.copy() for a in out]
-
-
-def assert_unchanged(inputs, snapshots):
-    for a, before in zip(inputs, snapshots):
-        assert a.dtype == before.dtype and a.shape == before.shape
-        np.testing.assert_array_equal(a, before, err_msg="an input was mutated")
 
 
 def assert_matches(got, want, dtype, msg=""):

@@ -25,27 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from tensorflow import keras
 
+from conftest import assert_unchanged, frozen
 from solutions import ch02_plus as key
 
 PROPS = settings(max_examples=50, deadline=None)
 FEW = settings(max_examples=25, deadline=None)
 EPSILON = 1e-7  # keras.config.epsilon()
-
-
-def frozen(*arrays_):
-    """Read-only copies (any write to an input raises) plus snapshots to compare with."""
-    out = []
-    for a in arrays_:
-        a = np.array(a)
-        a.flags.writeable = False
-        out.append(a)
-    return out, [a.copy() for a in out]
-
-
-def assert_unchanged(inputs, snapshots):
-    for a, before in zip(inputs, snapshots):
-        assert a.dtype == before.dtype and a.shape == before.shape
-        np.testing.assert_array_equal(a, before, err_msg="an input was mutated")
 
 
 def rel_error(x, y):
