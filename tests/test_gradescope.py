@@ -26,7 +26,8 @@ import pytest
 
 from autograder import mnist
 from autograder.engine.kernel import Limits
-from autograder.frontends import otter as otter_plugin
+from autograder.engine.expected import load_expected
+from autograder.platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, STUDENT_USER
 from autograder.kernel_side import runtime
 from autograder.targets import gradescope, notebooks
 from conftest import cell_text, subprocess_env
@@ -73,7 +74,7 @@ def test_zip_has_otter_files_and_config(unpacked):
     config = json.loads(text)
     assert config["assignment_name"] == ASSIGNMENT and config["pdf"] is False
     assert config["lang"] == "python"
-    plugin = config["plugins"][0][otter_plugin.PLUGIN]
+    plugin = config["plugins"][0][GRADESCOPE_PLUGIN]
     assert plugin["assignment"] == ASSIGNMENT and plugin["cell_seconds"] == Limits().cell_seconds
     # well inside Gradescope's default 10 minutes, with time to start the kernel and load TF
     assert plugin["notebook_seconds"] <= 240 and plugin["memory_mb"] <= 2048
@@ -82,7 +83,7 @@ def test_zip_has_otter_files_and_config(unpacked):
 def test_setup_isolates_the_students_code_from_the_kit(unpacked):
     setup = (unpacked / "setup.sh").read_text(encoding="utf-8")
     assert "apt-get install -y bubblewrap" in setup
-    assert f"useradd --system --no-create-home --shell /usr/sbin/nologin {otter_plugin.STUDENT_USER}" in setup
+    assert f"useradd --system --no-create-home --shell /usr/sbin/nologin {STUDENT_USER}" in setup
     assert 'chmod -R go-rwx "$site/autograder"' in setup and "/autograder/source" in setup
 
 
@@ -112,7 +113,7 @@ def test_wheel_installs_the_kit_and_this_assignment_without_its_answer_key(ch02,
     # the answer key's observations come recorded instead, and equal what the kit computes
     from autograder.engine.grade import expected_observations
 
-    recorded = otter_plugin.load_expected((unpacked / "files" / otter_plugin.EXPECTED).read_text(encoding="utf-8"))
+    recorded = load_expected((unpacked / "files" / EXPECTED_FILE).read_text(encoding="utf-8"))
     assert recorded == {question: {key: {k: v for k, v in observation.items() if k != "seconds"}
                                    for key, observation in observations.items()}
                         for question, observations in expected_observations(ch02).items()}

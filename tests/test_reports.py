@@ -24,7 +24,8 @@ from autograder.cli import app
 from autograder.reports import build_report, gradebook, load, plots, summary
 from autograder.reports.clusters import cluster_messages, normalize_message
 from autograder.reports.page import SECTIONS
-from autograder.reports.similar import normalized_hash, similar_groups
+from autograder.engine.code_hash import normalized_hash
+from autograder.reports.similar import similar_groups
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -14,6 +14,7 @@ file atomically. Nothing a worker does can lose what is already written:
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
@@ -98,11 +99,9 @@ def _stop_worker(signum, frame):
 
 def _worker(connection, settings: Settings) -> None:
     """Grade jobs from ``connection`` until told to stop (``None``) or killed."""
-    from ..assignment import load
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     signal.signal(signal.SIGTERM, _stop_worker)
-    assignment = load(settings.assignment_module)
+    assignment = importlib.import_module(settings.assignment_module).ASSIGNMENT  # by name: the engine imports no registry
     cache = ProbeCache(settings.cache)
     while True:
         try:

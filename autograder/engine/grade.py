@@ -233,7 +233,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 def code_hashes(notebook: submission.Submission, names) -> dict:
     """Per graded name, the hash of its (last) definition with names, comments and layout
     normalized: the class report groups submissions with the same code by it."""
-    from ..reports.similar import normalized_hash
+    from .code_hash import normalized_hash
 
     return {name: normalized_hash(notebook.cells[notebook.defined_in[name][-1]], name)
             if name in notebook.defined_in else None for name in names}
@@ -243,7 +243,7 @@ def reference_hashes(assignment) -> dict:
     """The same hashes of the answer key's definitions ("the course text's code")."""
     import importlib.util
 
-    from ..reports.similar import normalized_hash
+    from .code_hash import normalized_hash
 
     source = Path(importlib.util.find_spec(assignment.answer_key).origin).read_text(encoding="utf-8")
     return {name: normalized_hash(source, name) for q in assignment.questions for name in q.objects}

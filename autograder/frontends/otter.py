@@ -21,36 +21,19 @@ otter's kernel:
 from __future__ import annotations
 
 import functools
-import json
 import os
 import pwd
 from pathlib import Path
 
 from otter.plugins import AbstractOtterPlugin
 
-from ..engine.cases import ProbeKey
+from ..engine.expected import load_expected
 from ..engine.kernel import KERNEL_ENV, Limits
+from ..platform_names import EXPECTED_FILE, STUDENT_USER
 
-PLUGIN = "autograder.frontends.otter.AutograderPlugin"
 FILES = Path("source") / "files"  # the zip's files/, below otter's autograder folder
-EXPECTED = "expected.json"  # the answer key's observations, recorded by the build
-STUDENT_USER = "autograder-student"  # made by setup.sh where bubblewrap cannot run
 READABLE_DATA = Path("/tmp/autograder-data")  # datasets copied where that user can read them
 OTTER_LOG = ".OTTER_LOG"
-
-
-def dump_expected(expected: dict) -> str:
-    """The answer key's observations as JSON: question -> [[target, kind, index, observation]],
-    without how long each call took (so the same sources give the same file)."""
-    return json.dumps({question: [[key.target, key.kind, key.index,
-                                   {k: v for k, v in observation.items() if k != "seconds"}]
-                                  for key, observation in sorted(observations.items())]
-                       for question, observations in expected.items()}, sort_keys=True)
-
-
-def load_expected(text: str) -> dict:
-    return {question: {ProbeKey(target, kind, index): observation for target, kind, index, observation in entries}
-            for question, entries in json.loads(text).items()}
 
 
 def isolation() -> tuple[dict, str]:
@@ -106,7 +89,7 @@ class AutograderPlugin(AbstractOtterPlugin):
                 os.chmod(path, 0o644)
             os.environ[dataset.env_var] = str(path)
             self._data[dataset] = Path(path)
-        expected = source / FILES / EXPECTED
+        expected = source / FILES / EXPECTED_FILE
         self._expected = load_expected(expected.read_text(encoding="utf-8")) if expected.is_file() else None
 
     def before_execution(self, submission):

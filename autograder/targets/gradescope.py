@@ -32,7 +32,8 @@ from ..assignment import ROOT
 from ..engine.cases import Question
 from ..engine.grade import expected_observations
 from ..engine.kernel import Limits
-from ..frontends import otter as otter_plugin
+from ..engine.expected import dump_expected
+from ..platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, STUDENT_USER
 
 PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
 ZIP_NAME = "autograder.zip"
@@ -180,7 +181,7 @@ def otter_config(assignment, limits: Limits | None = None) -> dict:
         "python_version": PYTHON_VERSION,  # informative; environment.yml gets it from generate
         "pdf": False,
         "show_hidden": True,  # hidden results (Korean messages) once grades are published
-        "plugins": [{otter_plugin.PLUGIN: {
+        "plugins": [{GRADESCOPE_PLUGIN: {
             "assignment": assignment.ref, "cell_seconds": limits.cell_seconds,
             "notebook_seconds": min(limits.notebook_seconds, GRADESCOPE_NOTEBOOK_SECONDS),
             "memory_mb": min(limits.memory_mb, GRADESCOPE_MEMORY_MB)}}],
@@ -248,9 +249,9 @@ def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None) 
         for question in assignment.questions:
             (staging / "tests" / f"{question.id}.py").write_text(test_file(question), encoding="utf-8")
         wheel = build_wheel(assignment, staging)
-        (staging / otter_plugin.EXPECTED).write_text(otter_plugin.dump_expected(expected_observations(assignment)),
+        (staging / EXPECTED_FILE).write_text(dump_expected(expected_observations(assignment)),
                                                      encoding="utf-8")
-        files = [wheel.name, otter_plugin.EXPECTED]
+        files = [wheel.name, EXPECTED_FILE]
         for dataset, path in data.items():
             shutil.copyfile(path, staging / dataset.filename)
             files.append(dataset.filename)
@@ -266,7 +267,7 @@ def build_zip(assignment, root: Path, data: dict, limits: Limits | None = None) 
                      python_version=PYTHON_VERSION, files=files)
         finally:
             os.chdir(previous)
-    steps = SETUP_ISOLATION.format(user=otter_plugin.STUDENT_USER, env=OTTER_ENV_NAME,
+    steps = SETUP_ISOLATION.format(user=STUDENT_USER, env=OTTER_ENV_NAME,
                                    autograder_dir="/autograder")
     missing = [dataset.name for dataset in assignment.datasets if dataset not in data]
     if missing:
