@@ -26,11 +26,35 @@ console = Console(stderr=True)
 
 MnistOption = typer.Option(None, "--mnist", help="Keras-layout mnist.npz (default: $MNIST_NPZ, the Keras cache, a download).")
 AssignmentOption = typer.Option(None, "--assignment", "-a", help="Assignment id (default: the only one, or as explained per command).")
+CourseOption = typer.Option(None, "--course", help="The course's policies (default: ./course.toml, else the copy "
+                                                  "in the graded folder, else none): see docs/instructor_ko.md.")
 
 
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _course(path: Optional[Path], grades_dir: Optional[Path] = None):
+    from . import course
+
+    try:
+        return course.find(path, grades_dir)
+    except course.CourseError as error:
+        _fail(str(error))
+
+
+def _load_graded(grades_dir: Path, policy):
+    """The graded folder with the policy and adjustments.csv applied; bad input is exit code 2."""
+    from .reports.load import GradesDirError, load
+    from .reports.scoring import AdjustmentsError
+
+    if not grades_dir.is_dir():
+        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+    try:
+        return load(grades_dir, policy)
+    except (GradesDirError, AdjustmentsError) as error:
+        _fail(str(error))
 
 
 def _import_tensorflow_quietly() -> None:
@@ -144,7 +168,8 @@ def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder.")
 
 
 @app.command()
-def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or folders of them."),
+def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the zips the notebook's export cell "
+                                                    "writes, or folders of them (nbgrader and Gradescope layouts too)."),
           out: Path = typer.Option(Path("grades"), "--out", help="Output folder."),
           assignment_id: Optional[str] = AssignmentOption,
           jobs: int = typer.Option(1, "--jobs", min=1, help="Submissions graded at once."),
@@ -158,21 +183,41 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
           use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
                                            "(Linux); where it cannot run, grade anyway with a warning."),
           require_sandbox: bool = typer.Option(False, "--require-sandbox", help="Refuse to grade without the sandbox."),
-          mnist_path: Optional[Path] = MnistOption) -> None:
-    """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
+          mnist_path: Optional[Path] = MnistOption,
+          course_path: Optional[Path] = CourseOption) -> None:
+    """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md. Every file
+    found but not graded is listed with the reason."""
     from dataclasses import replace
 
-    from .engine.batch import Interrupted, find_notebooks, grade_all
+    from . import course as courses
+    from . import intake as intakes
+    from .engine.batch import Interrupted, grade_all
 
     if device not in ("auto", "cpu", "gpu"):
         _fail(f"--device must be auto, cpu or gpu, not {device!r}")
     missing = [str(p) for p in submissions if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
-    paths = find_notebooks(submissions)
+    policy = _course(course_path, out)
+    intake = intakes.discover(submissions, out)
+    for path, reason in intake.skipped:
+        console.print(f"[yellow]not graded:[/yellow] {escape(path)}: {escape(reason)}", soft_wrap=True)
+    misnamed = [str(f.source) for f in intake.found if policy.misnamed(f.source.stem)]
+    if misnamed:
+        console.print(f"[yellow]{len(misnamed)} file(s) break the course's file-name rule[/yellow] "
+                      f"({escape(policy.id_pattern)}; graded, but no roster id can come from the name): "
+                      + escape(", ".join(misnamed[:30])), soft_wrap=True)
+    paths = intake.paths
     if not paths:
-        _fail("no .ipynb files found")
+        _fail("no notebook (.ipynb, or a zip holding one) found" + (f"; {len(intake.skipped)} file(s) not graded, "
+                                                                      "listed above" if intake.skipped else ""))
     assignment = _for_submissions(assignment_id, paths)
+    try:
+        courses.check_cases(policy, assignment.questions)
+    except courses.CourseError as error:
+        _fail(str(error))
+    if (out / "adjustments.csv").is_file():
+        _load_graded(out, policy)  # a broken adjustments.csv stops us before grading, not after
     data = _datasets(assignment, mnist_path, download=True, required=True)
     for dataset, path in data.items():  # the kernels, the workers and the judges read the same file
         os.environ[dataset.env_var] = str(path)
@@ -200,16 +245,35 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
                       cache=out / ".cache" if cache else None, limits=limits, on_result=shown)
         except Interrupted as stop:
             progress.stop()
+            _after_grading(out, intake, finished, policy)
             console.print(f"[yellow]interrupted ({stop}):[/yellow] {len(finished)} of {len(paths)} submissions "
                           f"are graded and kept in {out}; run the same command again to grade the rest.",
                           soft_wrap=True)
             raise typer.Exit(130)
     errors = [result.submission for result in finished if result.grader_error]
-    console.print(f"wrote {out / 'grades.csv'}: {len(finished)} submissions")
+    in_folder = _after_grading(out, intake, finished, policy)
+    console.print(f"wrote {out / 'grades.csv'}: {len(finished)} submissions graded or kept now, {in_folder} in the "
+                  f"folder" + (f"; {len(intake.skipped)} file(s) not graded (listed above and in the report)"
+                               if intake.skipped else ""))
     if errors:
         console.print(f"[red]{len(errors)} submission(s) hit an error of the grading kit[/red] "
                       f"(status and traceback.txt in their folders): {', '.join(errors[:20])}", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _after_grading(out: Path, intake, finished: list, policy) -> int:
+    """Record where each submission came from, keep the policy beside the grades, and write
+    grades.csv again from every record in the folder with the policy and adjustments.csv."""
+    from . import intake as intakes
+    from .engine import files
+    from .reports import scoring
+
+    intakes.write_record(out, intake, {result.submission: result.path for result in finished})
+    if policy.source and Path(policy.source).resolve() != (out / "course.toml").resolve():
+        files.write_text(out / "course.toml", Path(policy.source).read_text(encoding="utf-8"))
+    results = _load_graded(out, policy)
+    scoring.write_grades(results)
+    return len(results.records)
 
 
 @app.command()
