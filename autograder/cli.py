@@ -294,18 +294,20 @@ def points(assignment_id: Optional[str] = AssignmentOption) -> None:
 
 @app.command()
 def report(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
-           out: Optional[Path] = typer.Option(None, "--out", help="The HTML file (default: GRADES_DIR/report.html).")
-           ) -> None:
+           out: Optional[Path] = typer.Option(None, "--out", help="The HTML file (default: GRADES_DIR/report.html)."),
+           course_path: Optional[Path] = CourseOption) -> None:
     """Write the class report: one self-contained HTML page (Korean) built from GRADES_DIR alone."""
     from .reports import build_report
     from .reports.load import GradesDirError
     from .reports.plots import KoreanFontMissing
+    from .reports.scoring import AdjustmentsError
 
     if not grades_dir.is_dir():
         _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+    policy = _course(course_path, grades_dir)
     try:
-        written, warnings = build_report(grades_dir, out)
-    except GradesDirError as error:
+        written, warnings = build_report(grades_dir, out, policy)
+    except (GradesDirError, AdjustmentsError) as error:
         _fail(str(error))
     except KoreanFontMissing as error:
         _fail(str(error), code=1)
@@ -317,33 +319,36 @@ def report(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
 @app.command()
 def export(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
            roster: Path = typer.Option(..., "--roster", help="CSV with columns id, name (and optionally canvas_id, "
-                                                              "sis_user_id, sis_login_id, section, email)."),
-           fmt: str = typer.Option("csv", "--format", help="canvas (Canvas gradebook import) or csv (id, name, "
-                                                           "per question, total)."),
-           pattern: str = typer.Option("plain", "--pattern", help="How a submission names its student: plain "
-                                       "(<id>.ipynb), nbgrader (submitted/<id>/<assignment>/…), gradescope "
-                                       "(Export Submissions zip), or a regex with a group (?P<id>…)."),
-           out: Optional[Path] = typer.Option(None, "--out", help="The CSV (default: GRADES_DIR/gradebook-canvas.csv "
-                                                                  "or GRADES_DIR/gradebook.csv)."),
-           canvas_column: Optional[str] = typer.Option(None, "--canvas-column", help="Canvas assignment column, "
+                                                              "sis_user_id, sis_login_id, section, email, "
+                                                              "moodle_participant_id)."),
+           fmt: Optional[str] = typer.Option(None, "--format", help="canvas (Canvas gradebook import), moodle (Moodle "
+                                             "grade import) or csv (id, name, per question, total); default: "
+                                             "course.toml's [export] format, else csv."),
+           pattern: Optional[str] = typer.Option(None, "--pattern", help="How a submission names its student: plain "
+                                                 "(<id>.ipynb or <id>.zip), nbgrader (submitted/<id>/<assignment>/…), "
+                                                 "gradescope (Export Submissions zip), or a regex with a group "
+                                                 "(?P<id>…); default: course.toml's [export] pattern, else plain."),
+           out: Optional[Path] = typer.Option(None, "--out", help="The CSV (default: GRADES_DIR/gradebook-<format>.csv, "
+                                                                  "GRADES_DIR/gradebook.csv for csv)."),
+           canvas_column: Optional[str] = typer.Option(None, "--canvas-column", help="The assignment's column, "
                                                        "e.g. 'Chapter 2 (12345)' (default: the assignment title)."),
            gradescope_metadata: Optional[Path] = typer.Option(None, "--gradescope-metadata", help="Gradescope's "
                                                               "submission_metadata.yml (default: found above the notebooks)."),
-           ) -> None:
+           course_path: Optional[Path] = CourseOption) -> None:
     """Write a gradebook CSV from GRADES_DIR and a roster; students without a submission get an empty score."""
     from .reports import gradebook
-    from .reports.load import GradesDirError, load
 
-    if fmt not in ("canvas", "csv"):
-        _fail(f"--format must be canvas or csv, not {fmt!r}")
-    if not grades_dir.is_dir():
-        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
-    target = out or grades_dir / ("gradebook-canvas.csv" if fmt == "canvas" else "gradebook.csv")
+    policy = _course(course_path, grades_dir)
+    fmt = fmt or policy.format
+    pattern = pattern or policy.pattern
+    if fmt not in gradebook.FORMATS:
+        _fail(f"--format must be one of {', '.join(gradebook.FORMATS)}, not {fmt!r}")
+    results = _load_graded(grades_dir, policy)
+    target = out or grades_dir / ("gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv")
     try:
-        results = load(grades_dir)
         matching, check = gradebook.export(results, roster, fmt, gradebook.make_pattern(pattern, gradescope_metadata),
                                            target, canvas_column)
-    except (GradesDirError, gradebook.ExportError) as error:
+    except gradebook.ExportError as error:
         _fail(str(error))
     for warning in results.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -355,7 +360,9 @@ def export(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
         console.print(f"[yellow]{len(check['unmatched'])} submission(s) match no student in the roster:[/yellow] "
                       + "; ".join(f"{u['submission']} ({u['reason']})" for u in check["unmatched"][:30]))
     if check["duplicates"]:
-        console.print("[yellow]students with more than one submission (the highest total is used):[/yellow] "
+        rule = "the latest submission" if policy.counts == "latest" else "the highest total"
+        console.print(f"[yellow]students with more than one submission ({rule} counts, see course.toml's "
+                      "submission.counts):[/yellow] "
                       + "; ".join(f"{k}: {', '.join(v)}" for k, v in check["duplicates"].items()))
     console.print(f"the report shows these lists too (from {grades_dir / 'roster_check.json'})")
 

@@ -17,7 +17,7 @@ Example (every key optional)::
     zero_after_days = 3                 # later than this: 0 points
 
     [submission]
-    counts = "latest"                   # or "highest": which of a student's submissions counts
+    counts = "latest"                   # or "highest" (the default): which of a student's submissions counts
     place = "e-Class의 '2장 과제' 제출함"  # printed in the notebook and in Colab's steps
     file_name = "학번.ipynb (예: 20241234.ipynb)"
     id_pattern = "^[0-9]{8}$"          # a file stem that breaks it is listed as misnamed
@@ -77,7 +77,7 @@ class Course:
     grace_minutes: float = 0.0
     penalty_percent_per_day: float = 0.0
     zero_after_days: int | None = None
-    counts: str = "latest"
+    counts: str = "highest"  # the kit's behaviour before course.toml; "latest" is one line away
     place: str = DEFAULT_PLACE
     file_name: str = DEFAULT_FILE_NAME
     id_pattern: str = ""

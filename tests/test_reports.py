@@ -547,7 +547,7 @@ def test_cli_refuses_bad_arguments_with_exit_code_2(exported_class, tmp_path):
     cases = [
         (["report", str(tmp_path / "nowhere")], "not a folder"),
         (["report", str(tmp_path / "empty")], "neither grades.csv"),
-        (["export", str(folder), "--roster", str(roster), "--format", "xlsx"], "--format must be canvas or csv"),
+        (["export", str(folder), "--roster", str(roster), "--format", "xlsx"], "--format must be one of canvas, moodle, csv"),
         (["export", str(folder), "--roster", str(tmp_path / "none.csv")], "roster not found"),
         (["export", str(folder), "--roster", str(bad_roster)], "no 'id' or 'name' column"),
         (["export", str(folder), "--roster", str(roster), "--pattern", "(unclosed"], "valid regular expression"),
