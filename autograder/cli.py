@@ -367,5 +367,50 @@ def export(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
     console.print(f"the report shows these lists too (from {grades_dir / 'roster_check.json'})")
 
 
+@app.command()
+def feedback(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
+             out: Path = typer.Option(..., "--out", help="Folder for the pages: OUT/<roster id>.html (OUT/<submission>.html "
+                                                         "without a roster)."),
+             roster: Optional[Path] = typer.Option(None, "--roster", help="The roster CSV of `export` (pages named by id)."),
+             pattern: Optional[str] = typer.Option(None, "--pattern", help="As for export (default: course.toml, else plain)."),
+             lms_zip: Optional[str] = typer.Option(None, "--zip", help="Also write OUT/feedback-<lms>.zip for an LMS's "
+                                                   "bulk feedback upload: canvas (roster column canvas_id) or moodle "
+                                                   "(roster column moodle_participant_id)."),
+             gradescope_metadata: Optional[Path] = typer.Option(None, "--gradescope-metadata", help="As for export."),
+             course_path: Optional[Path] = CourseOption) -> None:
+    """Write one self-contained Korean HTML page per student: scores, cases, the instructor's
+    comments (adjustments.csv) and the student's own code for each failed case."""
+    from .reports import feedback as pages, gradebook
+
+    if lms_zip is not None and lms_zip not in pages.LMS_ZIPS:
+        _fail(f"--zip must be one of {', '.join(pages.LMS_ZIPS)}, not {lms_zip!r}")
+    if lms_zip is not None and roster is None:
+        _fail("--zip needs --roster (the LMS's ids come from it)")
+    policy = _course(course_path, grades_dir)
+    results = _load_graded(grades_dir, policy)
+    matching = None
+    if roster is not None:
+        try:
+            pattern_used = gradebook.make_pattern(pattern or policy.pattern, gradescope_metadata)
+            matching = gradebook.match(results, gradebook.read_roster(roster), pattern_used, policy.counts)
+        except gradebook.ExportError as error:
+            _fail(str(error))
+    written, left_out = pages.write(results, out, matching, lms_zip)
+    html = [p for p in written if p.suffix == ".html"]
+    console.print(f"wrote {len(html)} feedback page(s) in {out}")
+    if matching is not None:
+        if matching.missing:
+            console.print(f"[yellow]{len(matching.missing)} student(s) in the roster have no submission, so no page:"
+                          f"[/yellow] {', '.join(s.id for s in matching.missing[:30])}")
+        if matching.unmatched:
+            console.print(f"[yellow]{len(matching.unmatched)} submission(s) match no student, so no page:[/yellow] "
+                          + ", ".join(u["submission"] for u in matching.unmatched[:30]))
+    for path in written:
+        if path.suffix == ".zip":
+            console.print(f"wrote {path}")
+    if left_out:
+        console.print(f"[yellow]left out of the zip:[/yellow] {'; '.join(left_out[:30])}")
+
+
 if __name__ == "__main__":
     app()
