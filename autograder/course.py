@@ -100,6 +100,12 @@ class Course:
             return Late(days, 1.0)
         return Late(days, min(1.0, days * self.penalty_percent_per_day / 100))
 
+    def shown(self, when: dt.datetime | None) -> str:
+        """A time as the course reads it: in the deadline's zone (else this machine's), to the minute."""
+        if when is None:
+            return ""
+        return when.astimezone(self.due.tzinfo if self.due else None).isoformat(sep=" ", timespec="minutes")
+
     def misnamed(self, stem: str) -> bool:
         return bool(self.id_pattern) and re.search(self.id_pattern, stem) is None
 

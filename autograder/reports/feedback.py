@@ -43,7 +43,7 @@ h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:2px solid #3b6ea8;padding-bott
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#eef3f9}td.n{text-align:right;white-space:nowrap}.total{font-size:1.25em;font-weight:700}
 pre{white-space:pre-wrap;background:#f6f8fa;border:1px solid #e1e4e8;padding:8px;font-size:.88em;margin:4px 0}
-.ok{color:#1a7f37}.bad{color:#b42318}.comment{background:#fff8e1;border-left:4px solid #e0a800;padding:6px 10px;margin:6px 0}
+.ok{color:#1a7f37;font-weight:700}.bad{color:#b42318;font-weight:700}.comment{background:#fff8e1;border-left:4px solid #e0a800;padding:6px 10px;margin:6px 0}
 .late{background:#fdecea;border-left:4px solid #b42318;padding:6px 10px}.meta{color:#555}ul.cases{padding-left:1.2em}
 """
 
@@ -113,7 +113,7 @@ def render(results: ClassResults, record: Record, who: str = "", name: str = "")
     heading = f"{escape(who or record.submission)}" + (f" {escape(name)}" if name else "")
     parts = [f"<h1>{escape(title)} 채점 결과</h1>",
              f'<p class="meta">학생: {heading} · 채점한 제출: <code>{escape(record.submission)}</code>'
-             + (f" · 제출 시각 {escape(scored.submitted_at.isoformat(timespec='minutes'))}" if scored.submitted_at else "")
+             + (f" · 제출 시각 {escape(results.course.shown(scored.submitted_at))}" if scored.submitted_at else "")
              + "</p>",
              f'<p class="total">총점: {_num(scored.total)} / {_num(scored.possible)}</p>']
     if scored.late.is_late:
@@ -136,7 +136,8 @@ def render(results: ClassResults, record: Record, who: str = "", name: str = "")
             parts.append(f'<div class="comment"><strong>강사 의견 ({change})</strong>: {escape(comment.comment)}</div>')
         items, shown = [], set()
         for case in cases:
-            mark = '<span class="ok">✅</span>' if case.passed else '<span class="bad">❌</span>'
+            # words, not emoji: a student's machine may have no emoji font
+            mark = '<span class="ok">[통과]</span>' if case.passed else '<span class="bad">[실패]</span>'
             item = f"<li>{mark} {escape(case.name)} ({_num(case.points)}/{_num(case.max_points)})"
             if case.message and not case.passed:
                 item += f"<pre>{escape(case.message)}</pre>"

@@ -104,7 +104,7 @@ def summarize(results: ClassResults) -> Summary:
         policy=tuple(results.course.policy_lines()),
         adjustments=tuple((a.submission, a.question, a.points, a.comment)
                           for s in results.scored.values() for a in s.adjustments),
-        late=tuple((s.submission, s.submitted_at.isoformat(timespec="minutes") if s.submitted_at else "",
+        late=tuple((s.submission, results.course.shown(s.submitted_at),
                     s.late.days, s.late_penalty) for s in sorted(results.scored.values(), key=lambda s: s.submission)
                    if s.late.is_late),
         not_graded=tuple((str(e.get("path", "")), str(e.get("reason", ""))) for e in results.intake.get("not_graded", [])),
