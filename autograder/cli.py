@@ -153,15 +153,18 @@ def _datasets(assignment, mnist_path: Optional[Path], download: bool, required: 
 @app.command()
 def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder."),
           assignment_id: Optional[str] = AssignmentOption,
-          mnist_path: Optional[Path] = MnistOption) -> None:
+          mnist_path: Optional[Path] = MnistOption,
+          course_path: Optional[Path] = CourseOption) -> None:
     """Write, per assignment (all of them unless --assignment): the student and solution
-    notebooks, the Gradescope zip and the nbgrader course."""
+    notebooks, the Gradescope zip and the nbgrader course. The student notebook states the
+    course's file-name rule and submission place (course.toml)."""
     from .targets import build as targets, gradescope
 
+    policy = _course(course_path)
     _import_tensorflow_quietly()
     for assignment in _chosen(assignment_id):
         data = _datasets(assignment, mnist_path, download=False, required=False)  # bundled when here
-        for written in targets.build_all(assignment, out, data):
+        for written in targets.build_all(assignment, out, data, policy):
             console.print(f"wrote {written}")
         for line in gradescope.data_plan(assignment, data):
             console.print(f"{assignment.id}/autograder.zip: {line}")

@@ -240,3 +240,37 @@ def _look_in_chromium(report: Path, page: Path, tmp_path: Path) -> None:
             assert np.asarray(image.convert("L")).std() > 10, name  # something was drawn
         if os.environ.get("TERM_SCREENSHOTS"):  # keep them, e.g. for the issue's closing note
             shutil.copy(shot, Path(os.environ["TERM_SCREENSHOTS"]) / f"{name}.png")
+
+
+def test_the_built_notebook_states_the_rule_and_submits_after_a_run_that_stopped(tiny, tmp_path, mnist_path):
+    """Build with the course's policy: the export cell and the paragraph above it carry its
+    file-name rule and place. Then, as a student whose "run all" stopped at an unfinished
+    function: a fresh kernel runs only the setup cell and the export cell, and the zip is made."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from autograder import course as courses
+    from autograder.engine.kernel import harness_source
+    from autograder.targets import notebooks
+    from autograder.targets.build import student_and_solution
+    from conftest import cell_text
+
+    course = tmp_path / "course.toml"
+    course.write_text(COURSE, encoding="utf-8")
+    student, _ = student_and_solution(tiny, courses.load(course))
+    export = notebooks.cells_with_role(student, "export")[0]
+    assert export.source == ("grader.export(pdf=False, file_name='학번.ipynb (예: 20241234.ipynb)', "
+                             "place=\"e-Class의 '작은 과제' 제출함\")")
+    folder = tmp_path / "student"
+    path = notebooks.write_notebook(student, folder / "20241234.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [nbformat.v4.new_code_cell(harness_source(tiny.kit_roots, 200_000, [])),
+                notebooks.cells_with_role(nb, "setup")[0], notebooks.cells_with_role(nb, "export")[0]]
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == [], [(e.ename, e.evalue) for e in errors]
+    said = cell_text(nb.cells[-1])
+    assert "제출 파일을 만들었습니다" in said and "e-Class의 '작은 과제' 제출함" in said and "학번.ipynb" in said
+    made = sorted(folder.glob("*.zip"))
+    assert len(made) == 1 and "20241234.ipynb" in zipfile.ZipFile(made[0]).namelist()
