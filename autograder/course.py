@@ -15,6 +15,8 @@ Example (every key optional)::
     grace_minutes = 10                  # uploads this late still count as on time
     penalty_percent_per_day = 10        # of the score, per started day late
     zero_after_days = 3                 # later than this: 0 points
+    [deadline.extensions]               # a submission's own deadline (its name in grades.csv)
+    "20241234" = 2026-04-06T23:59:00+09:00
 
     [submission]
     counts = "latest"                   # or "highest" (the default): which of a student's submissions counts
@@ -48,7 +50,7 @@ DEFAULT_PLACE = "강의에서 안내한 제출처"
 DEFAULT_FILE_NAME = "학번.ipynb (예: 20241234.ipynb)"
 KNOWN = {
     "course": {"name"},
-    "deadline": {"due", "grace_minutes", "penalty_percent_per_day", "zero_after_days"},
+    "deadline": {"due", "grace_minutes", "penalty_percent_per_day", "zero_after_days", "extensions"},
     "submission": {"counts", "place", "file_name", "id_pattern"},
     "grading": {"training_bar", "points"},
     "export": {"format", "pattern"},
@@ -77,6 +79,7 @@ class Course:
     grace_minutes: float = 0.0
     penalty_percent_per_day: float = 0.0
     zero_after_days: int | None = None
+    extensions: dict[str, dt.datetime] = field(default_factory=dict)  # submission name -> its own deadline
     counts: str = "highest"  # the kit's behaviour before course.toml; "latest" is one line away
     place: str = DEFAULT_PLACE
     file_name: str = DEFAULT_FILE_NAME
@@ -86,13 +89,15 @@ class Course:
     format: str = "csv"
     pattern: str = "plain"
 
-    def late(self, submitted: dt.datetime | None) -> Late:
-        """How late a submission made at ``submitted`` is, and what that costs."""
-        if self.due is None or submitted is None:
+    def late(self, submitted: dt.datetime | None, submission: str = "") -> Late:
+        """How late a submission made at ``submitted`` is, and what that costs (``submission``:
+        its name, for an extension)."""
+        due = self.extensions.get(submission, self.due)
+        if due is None or submitted is None:
             return Late(0, 0.0)
         if submitted.tzinfo is None:  # a naive time is read in the deadline's zone
-            submitted = submitted.replace(tzinfo=self.due.tzinfo)
-        over = (submitted - self.due).total_seconds() - 60 * self.grace_minutes
+            submitted = submitted.replace(tzinfo=due.tzinfo)
+        over = (submitted - due).total_seconds() - 60 * self.grace_minutes
         if over <= 0:
             return Late(0, 0.0)
         days = math.ceil(over / 86400)
@@ -120,6 +125,8 @@ class Course:
                 late += f", {self.zero_after_days}일보다 늦으면 0점"
             grace = f", 유예 {self.grace_minutes:g}분" if self.grace_minutes else ""
             lines.append(f"마감: {self.due.isoformat()}{grace}; 늦은 제출: {late}")
+            for name, due in sorted(self.extensions.items()):
+                lines.append(f"마감 연장: {name} → {due.isoformat()}")
         lines.append("재제출: " + ("마지막 제출을 씀" if self.counts == "latest" else "총점이 가장 높은 제출을 씀"))
         if self.training_bar is not None:
             lines.append(f"훈련 기준 정확도: {self.training_bar:g}")
@@ -184,7 +191,17 @@ def load(path: Path) -> Course:
         if due.tzinfo is None:
             raise _error(path, f"[deadline] due {due.isoformat()} has no time zone: add it, e.g. +09:00 for Korea")
         values["due"] = due
-    elif set(deadline) - {"due"}:
+    if "extensions" in deadline:
+        if not isinstance(deadline["extensions"], dict):
+            raise _error(path, "[deadline.extensions] must be a table of \"submission\" = date-time")
+        extensions = {}
+        for name, when in deadline["extensions"].items():
+            if not isinstance(when, dt.datetime) or when.tzinfo is None:
+                raise _error(path, f"[deadline.extensions] {name!r} must be a date-time with its time zone, "
+                                   f"e.g. 2026-04-06T23:59:00+09:00, not {when!r}")
+            extensions[name] = when
+        values["extensions"] = extensions
+    if "due" not in deadline and set(deadline) - {"due"}:
         raise _error(path, "[deadline] has a penalty but no due date")
     if "grace_minutes" in deadline:
         values["grace_minutes"] = _number(path, "deadline", "grace_minutes", deadline["grace_minutes"])

@@ -609,6 +609,12 @@ def test_late_penalty_per_started_day_grace_and_zero_after(tmp_path):
     assert course.late(due + dt.timedelta(days=2, minutes=11)) == courses.Late(3, pytest.approx(0.3))
     assert course.late(due + dt.timedelta(days=3, minutes=11)) == courses.Late(4, 1.0)
     assert course.late(None).days == 0 and courses.Course().late(due).days == 0
+    path.write_text(path.read_text(encoding="utf-8")
+                    + '[deadline.extensions]\n"20240007" = 2026-04-05T23:59:00+09:00\n', encoding="utf-8")
+    extended = courses.load(path)
+    assert extended.late(due + dt.timedelta(days=1), "20240007").days == 0
+    assert extended.late(due + dt.timedelta(days=2, minutes=11), "20240007") == courses.Late(1, 0.1)
+    assert extended.late(due + dt.timedelta(days=1), "20240008").days == 1
 
 
 def test_platform_submission_times_are_read(tmp_path):

@@ -216,6 +216,9 @@ def load(folder: Path, course: Course | None = None) -> ClassResults:
     intake = read_record(folder)
     possible = {q.id: q.points for q in manifest.questions}
     adjustments = scoring.read_adjustments(folder, {r.submission for r in records}, set(possible))
+    unknown = sorted(set(course.extensions) - {r.submission for r in records})
+    if unknown:
+        warnings.append(f"course.toml extends the deadline of submissions not in the folder: {', '.join(unknown)}")
     scored = {r.submission: scoring.score(r, possible, course, adjustments, intake["submissions"].get(r.submission))
               for r in records}
     return ClassResults(folder, manifest, records, rows, skipped, warnings, found, roster_check, course, scored,

@@ -142,7 +142,7 @@ def score(record, possible: dict[str, float], course: Course, adjustments: list[
 
         submitted, time_from = parse_time(intake_entry.get("submitted_at")), str(intake_entry.get("time_from") or "")
     return Scored(record.submission, questions, sum(possible.values()), mine, round(sum(questions.values()), 6),
-                  course.late(submitted), submitted, time_from)
+                  course.late(submitted, record.submission), submitted, time_from)
 
 
 def grades_rows(results) -> list[list[str]]:
