@@ -280,15 +280,18 @@ def _after_grading(out: Path, intake, finished: list, policy) -> int:
 
 
 @app.command()
-def points(assignment_id: Optional[str] = AssignmentOption) -> None:
-    """Print the points table (question, case, points) as Markdown."""
+def points(assignment_id: Optional[str] = AssignmentOption, course_path: Optional[Path] = CourseOption) -> None:
+    """Print the points table (question, case, points) as Markdown, with course.toml's overrides."""
+    policy = _course(course_path)
     for assignment in _chosen(assignment_id):
-        print(f"### {assignment.id}: {assignment.title} ({assignment.points:g}점)\n")
+        table = {(q.id, c.name): policy.points.get((q.id, c.name), c.points) for q in assignment.questions
+                 for c in q.cases}
+        print(f"### {assignment.id}: {assignment.title} ({sum(table.values()):g}점)\n")
         print("| question | case | points |\n|---|---|---|")
         for question in assignment.questions:
             for case in question.cases:
-                print(f"| {question.id} | {case.name} | {case.points:g} |")
-            print(f"| **{question.id}** | **합계** | **{question.points:g}** |")
+                print(f"| {question.id} | {case.name} | {table[question.id, case.name]:g} |")
+            print(f"| **{question.id}** | **합계** | **{sum(table[question.id, c.name] for c in question.cases):g}** |")
         print()
 
 
