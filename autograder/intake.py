@@ -61,7 +61,8 @@ def discover(paths: list[Path], out: Path) -> Intake:
     for given in paths:
         if given.is_dir() and not given.is_symlink():
             for child in sorted(given.rglob("*")):
-                if _under(child.resolve(), out_resolved) or _hidden(child.relative_to(given)) or child.is_dir():
+                if _under(child.resolve(), out_resolved) or _hidden(child.relative_to(given)) \
+                        or (child.is_dir() and not child.is_symlink()):
                     continue
                 _take(child, out, intake, seen, listed=False)
         else:

@@ -653,6 +653,7 @@ def test_intake_lists_every_file_it_does_not_grade(tmp_path):
         archive.writestr("__MACOSX/._ch02.ipynb", "junk")
     (folder / "broken.zip").write_bytes(b"PK not really")
     (folder / "link.ipynb").symlink_to(folder / "a.ipynb")
+    (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
     os.mkfifo(folder / "pipe.ipynb")
     (folder / ".ipynb_checkpoints").mkdir()
     (folder / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}", encoding="utf-8")
@@ -663,7 +664,7 @@ def test_intake_lists_every_file_it_does_not_grade(tmp_path):
     unpacked = found.found[1].path
     assert unpacked.name == "one.ipynb" and unpacked.read_text() == '{"cells": []}' and out in unpacked.parents
     reasons = {Path(p).name: r for p, r in found.skipped}
-    assert set(reasons) == {"two.zip", "broken.zip", "link.ipynb", "pipe.ipynb"}
+    assert set(reasons) == {"two.zip", "broken.zip", "link.ipynb", "pipe.ipynb", "linked-folder"}
     assert "노트북이 2개" in reasons["two.zip"] and "zip 파일을 열 수 없습니다" in reasons["broken.zip"]
     assert "심볼릭 링크" in reasons["link.ipynb"] and "일반 파일이 아닙니다" in reasons["pipe.ipynb"]
 
