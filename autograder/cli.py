@@ -26,11 +26,35 @@ console = Console(stderr=True)
 
 MnistOption = typer.Option(None, "--mnist", help="Keras-layout mnist.npz (default: $MNIST_NPZ, the Keras cache, a download).")
 AssignmentOption = typer.Option(None, "--assignment", "-a", help="Assignment id (default: the only one, or as explained per command).")
+CourseOption = typer.Option(None, "--course", help="The course's policies (default: ./course.toml, else the copy "
+                                                  "in the graded folder, else none): see docs/instructor_ko.md.")
 
 
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _course(path: Optional[Path], grades_dir: Optional[Path] = None):
+    from . import course
+
+    try:
+        return course.find(path, grades_dir)
+    except course.CourseError as error:
+        _fail(str(error))
+
+
+def _load_graded(grades_dir: Path, policy):
+    """The graded folder with the policy and adjustments.csv applied; bad input is exit code 2."""
+    from .reports.load import GradesDirError, load
+    from .reports.scoring import AdjustmentsError
+
+    if not grades_dir.is_dir():
+        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+    try:
+        return load(grades_dir, policy)
+    except (GradesDirError, AdjustmentsError) as error:
+        _fail(str(error))
 
 
 def _import_tensorflow_quietly() -> None:
@@ -129,22 +153,26 @@ def _datasets(assignment, mnist_path: Optional[Path], download: bool, required: 
 @app.command()
 def build(out: Path = typer.Option(Path("dist"), "--out", help="Output folder."),
           assignment_id: Optional[str] = AssignmentOption,
-          mnist_path: Optional[Path] = MnistOption) -> None:
+          mnist_path: Optional[Path] = MnistOption,
+          course_path: Optional[Path] = CourseOption) -> None:
     """Write, per assignment (all of them unless --assignment): the student and solution
-    notebooks, the Gradescope zip and the nbgrader course."""
+    notebooks, the Gradescope zip and the nbgrader course. The student notebook states the
+    course's file-name rule and submission place (course.toml)."""
     from .targets import build as targets, gradescope
 
+    policy = _course(course_path)
     _import_tensorflow_quietly()
     for assignment in _chosen(assignment_id):
         data = _datasets(assignment, mnist_path, download=False, required=False)  # bundled when here
-        for written in targets.build_all(assignment, out, data):
+        for written in targets.build_all(assignment, out, data, policy):
             console.print(f"wrote {written}")
         for line in gradescope.data_plan(assignment, data):
             console.print(f"{assignment.id}/autograder.zip: {line}")
 
 
 @app.command()
-def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or folders of them."),
+def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the zips the notebook's export cell "
+                                                    "writes, or folders of them (nbgrader and Gradescope layouts too)."),
           out: Path = typer.Option(Path("grades"), "--out", help="Output folder."),
           assignment_id: Optional[str] = AssignmentOption,
           jobs: int = typer.Option(1, "--jobs", min=1, help="Submissions graded at once."),
@@ -158,21 +186,41 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
           use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
                                            "(Linux); where it cannot run, grade anyway with a warning."),
           require_sandbox: bool = typer.Option(False, "--require-sandbox", help="Refuse to grade without the sandbox."),
-          mnist_path: Optional[Path] = MnistOption) -> None:
-    """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md."""
+          mnist_path: Optional[Path] = MnistOption,
+          course_path: Optional[Path] = CourseOption) -> None:
+    """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md. Every file
+    found but not graded is listed with the reason."""
     from dataclasses import replace
 
-    from .engine.batch import Interrupted, find_notebooks, grade_all
+    from . import course as courses
+    from . import intake as intakes
+    from .engine.batch import Interrupted, grade_all
 
     if device not in ("auto", "cpu", "gpu"):
         _fail(f"--device must be auto, cpu or gpu, not {device!r}")
     missing = [str(p) for p in submissions if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
-    paths = find_notebooks(submissions)
+    policy = _course(course_path, out)
+    intake = intakes.discover(submissions, out)
+    for path, reason in intake.skipped:
+        console.print(f"[yellow]not graded:[/yellow] {escape(path)}: {escape(reason)}", soft_wrap=True)
+    misnamed = [str(f.source) for f in intake.found if policy.misnamed(f.source.stem)]
+    if misnamed:
+        console.print(f"[yellow]{len(misnamed)} file(s) break the course's file-name rule[/yellow] "
+                      f"({escape(policy.id_pattern)}; graded, but no roster id can come from the name): "
+                      + escape(", ".join(misnamed[:30])), soft_wrap=True)
+    paths = intake.paths
     if not paths:
-        _fail("no .ipynb files found")
+        _fail("no notebook (.ipynb, or a zip holding one) found" + (f"; {len(intake.skipped)} file(s) not graded, "
+                                                                      "listed above" if intake.skipped else ""))
     assignment = _for_submissions(assignment_id, paths)
+    try:
+        courses.check_cases(policy, assignment.questions)
+    except courses.CourseError as error:
+        _fail(str(error))
+    if (out / "adjustments.csv").is_file():
+        _load_graded(out, policy)  # a broken adjustments.csv stops us before grading, not after
     data = _datasets(assignment, mnist_path, download=True, required=True)
     for dataset, path in data.items():  # the kernels, the workers and the judges read the same file
         os.environ[dataset.env_var] = str(path)
@@ -200,28 +248,50 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
                       cache=out / ".cache" if cache else None, limits=limits, on_result=shown)
         except Interrupted as stop:
             progress.stop()
+            _after_grading(out, intake, finished, policy)
             console.print(f"[yellow]interrupted ({stop}):[/yellow] {len(finished)} of {len(paths)} submissions "
                           f"are graded and kept in {out}; run the same command again to grade the rest.",
                           soft_wrap=True)
             raise typer.Exit(130)
     errors = [result.submission for result in finished if result.grader_error]
-    console.print(f"wrote {out / 'grades.csv'}: {len(finished)} submissions")
+    in_folder = _after_grading(out, intake, finished, policy)
+    console.print(f"wrote {out / 'grades.csv'}: {len(finished)} submissions graded or kept now, {in_folder} in the "
+                  f"folder" + (f"; {len(intake.skipped)} file(s) not graded (listed above and in the report)"
+                               if intake.skipped else ""))
     if errors:
         console.print(f"[red]{len(errors)} submission(s) hit an error of the grading kit[/red] "
                       f"(status and traceback.txt in their folders): {', '.join(errors[:20])}", soft_wrap=True)
         raise typer.Exit(1)
 
 
+def _after_grading(out: Path, intake, finished: list, policy) -> int:
+    """Record where each submission came from, keep the policy beside the grades, and write
+    grades.csv again from every record in the folder with the policy and adjustments.csv."""
+    from . import intake as intakes
+    from .engine import files
+    from .reports import scoring
+
+    intakes.write_record(out, intake, {result.submission: result.path for result in finished})
+    if policy.source and Path(policy.source).resolve() != (out / "course.toml").resolve():
+        files.write_text(out / "course.toml", Path(policy.source).read_text(encoding="utf-8"))
+    results = _load_graded(out, policy)
+    scoring.write_grades(results)
+    return len(results.records)
+
+
 @app.command()
-def points(assignment_id: Optional[str] = AssignmentOption) -> None:
-    """Print the points table (question, case, points) as Markdown."""
+def points(assignment_id: Optional[str] = AssignmentOption, course_path: Optional[Path] = CourseOption) -> None:
+    """Print the points table (question, case, points) as Markdown, with course.toml's overrides."""
+    policy = _course(course_path)
     for assignment in _chosen(assignment_id):
-        print(f"### {assignment.id}: {assignment.title} ({assignment.points:g}점)\n")
+        table = {(q.id, c.name): policy.points.get((q.id, c.name), c.points) for q in assignment.questions
+                 for c in q.cases}
+        print(f"### {assignment.id}: {assignment.title} ({sum(table.values()):g}점)\n")
         print("| question | case | points |\n|---|---|---|")
         for question in assignment.questions:
             for case in question.cases:
-                print(f"| {question.id} | {case.name} | {case.points:g} |")
-            print(f"| **{question.id}** | **합계** | **{question.points:g}** |")
+                print(f"| {question.id} | {case.name} | {table[question.id, case.name]:g} |")
+            print(f"| **{question.id}** | **합계** | **{sum(table[question.id, c.name] for c in question.cases):g}** |")
         print()
 
 
@@ -230,18 +300,20 @@ def points(assignment_id: Optional[str] = AssignmentOption) -> None:
 
 @app.command()
 def report(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
-           out: Optional[Path] = typer.Option(None, "--out", help="The HTML file (default: GRADES_DIR/report.html).")
-           ) -> None:
+           out: Optional[Path] = typer.Option(None, "--out", help="The HTML file (default: GRADES_DIR/report.html)."),
+           course_path: Optional[Path] = CourseOption) -> None:
     """Write the class report: one self-contained HTML page (Korean) built from GRADES_DIR alone."""
     from .reports import build_report
     from .reports.load import GradesDirError
     from .reports.plots import KoreanFontMissing
+    from .reports.scoring import AdjustmentsError
 
     if not grades_dir.is_dir():
         _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
+    policy = _course(course_path, grades_dir)
     try:
-        written, warnings = build_report(grades_dir, out)
-    except GradesDirError as error:
+        written, warnings = build_report(grades_dir, out, policy)
+    except (GradesDirError, AdjustmentsError) as error:
         _fail(str(error))
     except KoreanFontMissing as error:
         _fail(str(error), code=1)
@@ -253,33 +325,36 @@ def report(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
 @app.command()
 def export(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
            roster: Path = typer.Option(..., "--roster", help="CSV with columns id, name (and optionally canvas_id, "
-                                                              "sis_user_id, sis_login_id, section, email)."),
-           fmt: str = typer.Option("csv", "--format", help="canvas (Canvas gradebook import) or csv (id, name, "
-                                                           "per question, total)."),
-           pattern: str = typer.Option("plain", "--pattern", help="How a submission names its student: plain "
-                                       "(<id>.ipynb), nbgrader (submitted/<id>/<assignment>/…), gradescope "
-                                       "(Export Submissions zip), or a regex with a group (?P<id>…)."),
-           out: Optional[Path] = typer.Option(None, "--out", help="The CSV (default: GRADES_DIR/gradebook-canvas.csv "
-                                                                  "or GRADES_DIR/gradebook.csv)."),
-           canvas_column: Optional[str] = typer.Option(None, "--canvas-column", help="Canvas assignment column, "
+                                                              "sis_user_id, sis_login_id, section, email, "
+                                                              "moodle_participant_id)."),
+           fmt: Optional[str] = typer.Option(None, "--format", help="canvas (Canvas gradebook import), moodle (Moodle "
+                                             "grade import) or csv (id, name, per question, total); default: "
+                                             "course.toml's [export] format, else csv."),
+           pattern: Optional[str] = typer.Option(None, "--pattern", help="How a submission names its student: plain "
+                                                 "(<id>.ipynb or <id>.zip), nbgrader (submitted/<id>/<assignment>/…), "
+                                                 "gradescope (Export Submissions zip), or a regex with a group "
+                                                 "(?P<id>…); default: course.toml's [export] pattern, else plain."),
+           out: Optional[Path] = typer.Option(None, "--out", help="The CSV (default: GRADES_DIR/gradebook-<format>.csv, "
+                                                                  "GRADES_DIR/gradebook.csv for csv)."),
+           canvas_column: Optional[str] = typer.Option(None, "--canvas-column", help="The assignment's column, "
                                                        "e.g. 'Chapter 2 (12345)' (default: the assignment title)."),
            gradescope_metadata: Optional[Path] = typer.Option(None, "--gradescope-metadata", help="Gradescope's "
                                                               "submission_metadata.yml (default: found above the notebooks)."),
-           ) -> None:
+           course_path: Optional[Path] = CourseOption) -> None:
     """Write a gradebook CSV from GRADES_DIR and a roster; students without a submission get an empty score."""
     from .reports import gradebook
-    from .reports.load import GradesDirError, load
 
-    if fmt not in ("canvas", "csv"):
-        _fail(f"--format must be canvas or csv, not {fmt!r}")
-    if not grades_dir.is_dir():
-        _fail(f"{grades_dir} is not a folder (give the --out folder of `autograder grade`)")
-    target = out or grades_dir / ("gradebook-canvas.csv" if fmt == "canvas" else "gradebook.csv")
+    policy = _course(course_path, grades_dir)
+    fmt = fmt or policy.format
+    pattern = pattern or policy.pattern
+    if fmt not in gradebook.FORMATS:
+        _fail(f"--format must be one of {', '.join(gradebook.FORMATS)}, not {fmt!r}")
+    results = _load_graded(grades_dir, policy)
+    target = out or grades_dir / ("gradebook.csv" if fmt == "csv" else f"gradebook-{fmt}.csv")
     try:
-        results = load(grades_dir)
         matching, check = gradebook.export(results, roster, fmt, gradebook.make_pattern(pattern, gradescope_metadata),
                                            target, canvas_column)
-    except (GradesDirError, gradebook.ExportError) as error:
+    except gradebook.ExportError as error:
         _fail(str(error))
     for warning in results.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -291,9 +366,56 @@ def export(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
         console.print(f"[yellow]{len(check['unmatched'])} submission(s) match no student in the roster:[/yellow] "
                       + "; ".join(f"{u['submission']} ({u['reason']})" for u in check["unmatched"][:30]))
     if check["duplicates"]:
-        console.print("[yellow]students with more than one submission (the highest total is used):[/yellow] "
+        rule = "the latest submission" if policy.counts == "latest" else "the highest total"
+        console.print(f"[yellow]students with more than one submission ({rule} counts, see course.toml's "
+                      "submission.counts):[/yellow] "
                       + "; ".join(f"{k}: {', '.join(v)}" for k, v in check["duplicates"].items()))
     console.print(f"the report shows these lists too (from {grades_dir / 'roster_check.json'})")
+
+
+@app.command()
+def feedback(grades_dir: Path = typer.Argument(..., help="A folder written by `autograder grade --out`."),
+             out: Path = typer.Option(..., "--out", help="Folder for the pages: OUT/<roster id>.html (OUT/<submission>.html "
+                                                         "without a roster)."),
+             roster: Optional[Path] = typer.Option(None, "--roster", help="The roster CSV of `export` (pages named by id)."),
+             pattern: Optional[str] = typer.Option(None, "--pattern", help="As for export (default: course.toml, else plain)."),
+             lms_zip: Optional[str] = typer.Option(None, "--zip", help="Also write OUT/feedback-<lms>.zip for an LMS's "
+                                                   "bulk feedback upload: canvas (roster column canvas_id) or moodle "
+                                                   "(roster column moodle_participant_id)."),
+             gradescope_metadata: Optional[Path] = typer.Option(None, "--gradescope-metadata", help="As for export."),
+             course_path: Optional[Path] = CourseOption) -> None:
+    """Write one self-contained Korean HTML page per student: scores, cases, the instructor's
+    comments (adjustments.csv) and the student's own code for each failed case."""
+    from .reports import feedback as pages, gradebook
+
+    if lms_zip is not None and lms_zip not in pages.LMS_ZIPS:
+        _fail(f"--zip must be one of {', '.join(pages.LMS_ZIPS)}, not {lms_zip!r}")
+    if lms_zip is not None and roster is None:
+        _fail("--zip needs --roster (the LMS's ids come from it)")
+    policy = _course(course_path, grades_dir)
+    results = _load_graded(grades_dir, policy)
+    matching = None
+    if roster is not None:
+        try:
+            pattern_used = gradebook.make_pattern(pattern or policy.pattern, gradescope_metadata)
+            matching = gradebook.match(results, gradebook.read_roster(roster), pattern_used, policy.counts)
+        except gradebook.ExportError as error:
+            _fail(str(error))
+    written, left_out = pages.write(results, out, matching, lms_zip)
+    html = [p for p in written if p.suffix == ".html"]
+    console.print(f"wrote {len(html)} feedback page(s) in {out}")
+    if matching is not None:
+        if matching.missing:
+            console.print(f"[yellow]{len(matching.missing)} student(s) in the roster have no submission, so no page:"
+                          f"[/yellow] {', '.join(s.id for s in matching.missing[:30])}")
+        if matching.unmatched:
+            console.print(f"[yellow]{len(matching.unmatched)} submission(s) match no student, so no page:[/yellow] "
+                          + ", ".join(u["submission"] for u in matching.unmatched[:30]))
+    for path in written:
+        if path.suffix == ".zip":
+            console.print(f"wrote {path}")
+    if left_out:
+        console.print(f"[yellow]left out of the zip:[/yellow] {'; '.join(left_out[:30])}")
 
 
 if __name__ == "__main__":

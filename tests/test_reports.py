@@ -548,7 +548,7 @@ def test_cli_refuses_bad_arguments_with_exit_code_2(exported_class, tmp_path):
     cases = [
         (["report", str(tmp_path / "nowhere")], "not a folder"),
         (["report", str(tmp_path / "empty")], "neither grades.csv"),
-        (["export", str(folder), "--roster", str(roster), "--format", "xlsx"], "--format must be canvas or csv"),
+        (["export", str(folder), "--roster", str(roster), "--format", "xlsx"], "--format must be one of canvas, moodle, csv"),
         (["export", str(folder), "--roster", str(tmp_path / "none.csv")], "roster not found"),
         (["export", str(folder), "--roster", str(bad_roster)], "no 'id' or 'name' column"),
         (["export", str(folder), "--roster", str(roster), "--pattern", "(unclosed"], "valid regular expression"),
@@ -566,3 +566,157 @@ def test_cli_report_writes_the_page(graded_class, tmp_path):
     result = CliRunner().invoke(app, ["report", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# ------------------------------------------------------------------------------ course.toml, adjustments, intake
+
+from autograder import course as courses  # noqa: E402
+from autograder import intake as intakes  # noqa: E402
+from autograder.reports import feedback as feedback_pages  # noqa: E402
+from autograder.reports import scoring  # noqa: E402
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[deadline]\ndue = 2026-04-03T23:59:00\n", "has no time zone"),
+    ("[deadline]\npenalty_percent_per_day = 10\n", "a penalty but no due date"),
+    ("[deadline]\ndue = 2026-04-03T23:59:00+09:00\npenalty_percent_per_day = 150\n", "between 0 and 100"),
+    ("[submission]\ncounts = \"first\"\n", "counts must be one of latest, highest"),
+    ("[submission]\nid_pattern = \"[0-9\"\n", "is not a regular expression"),
+    ("[grading]\ntraining_bar = \"high\"\n", "training_bar must be a number"),
+    ("[grading.points]\nq8 = 3\n", "must be \"question id / case name\""),
+    ("[export]\nformat = \"xlsx\"\n", "format must be one of canvas, moodle, csv"),
+    ("[deadlines]\n", "unknown table [deadlines]"),
+    ("[deadline]\ndue_date = 1\n", "unknown key(s) in [deadline]: due_date"),
+    ("[deadline\n", "is not valid TOML"),
+])
+def test_course_toml_errors_name_the_file_and_the_key(tmp_path, text, message):
+    path = tmp_path / "course.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(courses.CourseError) as caught:
+        courses.load(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+
+
+def test_late_penalty_per_started_day_grace_and_zero_after(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "course.toml"
+    path.write_text("[deadline]\ndue = 2026-04-03T23:59:00+09:00\ngrace_minutes = 10\n"
+                    "penalty_percent_per_day = 10\nzero_after_days = 3\n", encoding="utf-8")
+    course = courses.load(path)
+    due = course.due
+    assert course.late(due + dt.timedelta(minutes=9)).days == 0  # within the grace
+    assert course.late(due + dt.timedelta(minutes=11)) == courses.Late(1, 0.1)
+    assert course.late(due + dt.timedelta(days=2, minutes=11)) == courses.Late(3, pytest.approx(0.3))
+    assert course.late(due + dt.timedelta(days=3, minutes=11)) == courses.Late(4, 1.0)
+    assert course.late(None).days == 0 and courses.Course().late(due).days == 0
+    path.write_text(path.read_text(encoding="utf-8")
+                    + '[deadline.extensions]\n"20240007" = 2026-04-05T23:59:00+09:00\n', encoding="utf-8")
+    extended = courses.load(path)
+    assert extended.late(due + dt.timedelta(days=1), "20240007").days == 0
+    assert extended.late(due + dt.timedelta(days=2, minutes=11), "20240007") == courses.Late(1, 0.1)
+    assert extended.late(due + dt.timedelta(days=1), "20240008").days == 1
+
+
+def test_platform_submission_times_are_read(tmp_path):
+    import datetime as dt
+
+    nbgrader = tmp_path / "submitted" / "20240001" / "ch02"
+    nbgrader.mkdir(parents=True)
+    (nbgrader / "ch02.ipynb").write_text("{}", encoding="utf-8")
+    (nbgrader / "timestamp.txt").write_text("2026-04-03 14:05:09.123456 UTC", encoding="utf-8")
+    assert intakes.submitted_at(nbgrader / "ch02.ipynb") == (
+        dt.datetime(2026, 4, 3, 14, 5, 9, 123456, tzinfo=dt.timezone.utc), "nbgrader")
+    export = tmp_path / "gradescope"
+    (export / "submission_111").mkdir(parents=True)
+    (export / "submission_111" / "ch02.ipynb").write_text("{}", encoding="utf-8")
+    (export / "submission_metadata.yml").write_text(
+        "submission_111:\n  :submitters:\n  - :name: 김하나\n    :sid: '20240001'\n"
+        "  :created_at: 2026-04-03 23:58:01.123456789 +0900\n", encoding="utf-8")
+    when, source = intakes.submitted_at(export / "submission_111" / "ch02.ipynb")
+    assert source == "gradescope" and when == dt.datetime(2026, 4, 3, 14, 58, 1, 123456, tzinfo=dt.timezone.utc)
+    plain = tmp_path / "x.ipynb"
+    plain.write_text("{}", encoding="utf-8")
+    assert intakes.submitted_at(plain)[1] == "file"
+
+
+def test_intake_lists_every_file_it_does_not_grade(tmp_path):
+    import zipfile
+
+    folder, out = tmp_path / "subs", tmp_path / "subs" / "grades"
+    folder.mkdir()
+    (folder / "a.ipynb").write_text("{}", encoding="utf-8")
+    with zipfile.ZipFile(folder / "two.zip", "w") as archive:
+        archive.writestr("x.ipynb", "{}")
+        archive.writestr("y/z.ipynb", "{}")
+    with zipfile.ZipFile(folder / "one.zip", "w") as archive:
+        archive.writestr("ch02.ipynb", '{"cells": []}')
+        archive.writestr("__MACOSX/._ch02.ipynb", "junk")
+    (folder / "broken.zip").write_bytes(b"PK not really")
+    (folder / "link.ipynb").symlink_to(folder / "a.ipynb")
+    (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(folder / "pipe.ipynb")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}", encoding="utf-8")
+    out.mkdir()
+    (out / "old.ipynb").write_text("{}", encoding="utf-8")  # the grades folder is never taken as submissions
+    found = intakes.discover([folder], out)
+    assert [f.source.name for f in found.found] == ["a.ipynb", "one.zip"]
+    unpacked = found.found[1].path
+    assert unpacked.name == "one.ipynb" and unpacked.read_text() == '{"cells": []}' and out in unpacked.parents
+    reasons = {Path(p).name: r for p, r in found.skipped}
+    assert set(reasons) == {"two.zip", "broken.zip", "link.ipynb", "pipe.ipynb", "linked-folder"}
+    assert "노트북이 2개" in reasons["two.zip"] and "zip 파일을 열 수 없습니다" in reasons["broken.zip"]
+    assert "심볼릭 링크" in reasons["link.ipynb"] and "일반 파일이 아닙니다" in reasons["pipe.ipynb"]
+
+
+def test_adjustments_are_checked_and_applied_with_overrides(tmp_path):
+    folder = tmp_path / "grades"
+    students = report_class.write_class(folder, size=6, seed=2)
+    first = students[0].submission
+    raw = load.load(folder)
+    before = raw.total(first)
+    (folder / "adjustments.csv").write_text(
+        f"submission,question,points,comment\n{first},q3_elementwise,-1,반복문 규칙 재확인\n"
+        f"{first},q3_elementwise,-100,바닥은 0점\n", encoding="utf-8")
+    adjusted = load.load(folder)
+    assert adjusted.score(first, "q3_elementwise") == 0 and adjusted.total(first) == pytest.approx(
+        before - raw.score(first, "q3_elementwise"))
+    for line, row, message in [(2, "nobody,q3_elementwise,1,x", "no graded submission 'nobody'"),
+                               (2, f"{first},q9,1,x", "no question 'q9'"),
+                               (3, f"{first},q3_elementwise,1,x\n{first},q3_elementwise,two,x", "is not a number")]:
+        (folder / "adjustments.csv").write_text(f"submission,question,points,comment\n{row}\n", encoding="utf-8")
+        with pytest.raises(scoring.AdjustmentsError) as caught:
+            load.load(folder)
+        assert f"line {line}" in str(caught.value) and message in str(caught.value)
+    (folder / "adjustments.csv").unlink()
+    policy = tmp_path / "course.toml"
+    policy.write_text('[grading]\ntraining_bar = 0.9\n[grading.points]\n"q3_elementwise/naive_relu: 값" = 4\n',
+                      encoding="utf-8")
+    course = courses.load(policy)
+    strict = load.load(folder, course)
+    assert strict.manifest.possible == raw.manifest.possible + 2
+    assert all(r.training is None or r.training.points == 0 for r in strict.records)  # nobody reaches 0.9
+    relu = [c for r in strict.records for c in r.cases if c.name == "naive_relu: 값"]
+    assert relu and all(c.max_points == 4 for c in relu)
+
+
+def test_feedback_zip_names_follow_canvas_and_moodle(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "grades"
+    students = report_class.write_class(folder, size=3, seed=3)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,canvas_id,moodle_participant_id\n"
+                      + "".join(f"{s.submission},홍_길동{i},{700 + i},{800 + i}\n" for i, s in enumerate(students))
+                      + "20249999,없음,1,2\n", encoding="utf-8")
+    results = load.load(folder)
+    matching = gradebook.match(results, gradebook.read_roster(roster), gradebook.make_pattern("plain"))
+    for lms, name in (("canvas", "홍길동_{canvas}_feedback.html"),  # digits dropped: the first number is the id
+                      ("moodle", "홍 길동{i}_{moodle}_assignsubmission_file_{id}.html")):
+        written, left_out = feedback_pages.write(results, tmp_path / lms, matching, lms)
+        assert left_out == []
+        with zipfile.ZipFile(tmp_path / lms / f"feedback-{lms}.zip") as archive:
+            assert sorted(archive.namelist()) == sorted(
+                name.format(i=i, canvas=700 + i, moodle=800 + i, id=s.submission) for i, s in enumerate(students))
+        assert sorted(p.name for p in written if p.suffix == ".html") == sorted(f"{s.submission}.html" for s in students)

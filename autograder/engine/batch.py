@@ -235,10 +235,14 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
         else:
             pending.append(Job(path, name))
 
+    # grades.csv covers every record in ``out``, not only this run's submissions
+    others = [record for folder in sorted(out.iterdir()) if folder.is_dir() and not folder.name.startswith(".")
+              and folder.name not in set(names.values()) and (record := records.read_record(folder)) is not None]
+
     def finish(result: SubmissionResult) -> None:
         records.write_submission(result, assignment, out / result.submission)
         results.append(result)
-        records.write_grades(results, question_list, out / "grades.csv")
+        records.write_grades(others + results, question_list, out / "grades.csv")
         if on_result:
             on_result(result, False)
 
@@ -263,5 +267,5 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous_handler)
-        records.write_grades(results, question_list, out / "grades.csv")
+        records.write_grades(others + results, question_list, out / "grades.csv")
     return results

@@ -7,8 +7,10 @@ save hook are handed in, so this module imports nothing of otter).
 - ``grader.check(question)`` runs otter's check (the OK test files of the setup cell, otter's
   log) and shows the self-checks' own Korean report (``selfcheck.REPORTS``): one block per
   graded object, never a doctest trace.
-- ``grader.export()``: in Colab, where otter cannot export, it prints the steps to download the
-  ``.ipynb`` and submit it. In Jupyter it saves the notebook first (otter's save hook: classic
+- ``grader.export(file_name=..., place=...)``: the course's file-name rule and submission place
+  (``course.toml``, written into the export cell by the build). In Colab, where otter cannot
+  export, it prints the steps to download the ``.ipynb``, rename it and submit it. It needs only
+  the setup cell to have run: a run stopped midway by an unfinished function still submits. In Jupyter it saves the notebook first (otter's save hook: classic
   Notebook and JupyterLab), then refuses, in Korean, when the file on disk still holds a stub
   (``raise NotImplementedError``) that the running session has filled in: that file is what
   would be graded. Otherwise otter writes the zip.
@@ -22,9 +24,14 @@ import sys
 
 SAVE_SECONDS = 5
 COLAB_STEPS = """코랩에서는 이 셀이 제출 파일을 만들지 않습니다. 다음 순서로 제출하세요.
-1. 런타임 → 세션 다시 시작 및 모두 실행을 눌러 모든 셀이 오류 없이 실행되는지 확인합니다.
+1. 파일 → 저장(Ctrl+S)으로 노트북을 저장합니다. 다 끝내지 못했어도 제출할 수 있습니다. 구현하지 않은 문제만 점수를 받지 못합니다.
 2. 파일 → 다운로드 → .ipynb 다운로드를 눌러 노트북 파일을 내려받습니다.
-3. 내려받은 .ipynb 파일을 강의에서 안내한 제출처(Gradescope의 이 과제)에 올립니다."""
+3. 내려받은 파일의 이름을 {file_name}(으)로 바꿉니다. 코랩은 "…의 사본"처럼 이름을 붙이므로 꼭 바꿉니다.
+4. 그 파일을 {place}에 올립니다."""
+SUBMIT_STEPS = """제출 파일을 만들었습니다. 만든 zip 파일이나 저장한 .ipynb 파일의 이름을 {file_name}(으)로 바꿔 {place}에 올리세요.
+zip 파일은 확장자 .zip을 그대로 둡니다."""
+DEFAULT_FILE_NAME = "학번.ipynb (예: 20241234.ipynb)"
+DEFAULT_PLACE = "강의에서 안내한 제출처"
 PASSED_NOTE = "자가 점검은 공개 입력으로만 확인합니다. 점수는 제출한 뒤 숨겨진 입력으로 매깁니다."
 
 
@@ -77,9 +84,10 @@ def make(base, save_notebook, selfcheck, notebook_file, tests_dir, objects):
                     "자가 점검을 실행하지 못했습니다. 채점 준비 셀을 다시 실행하세요.", [])]))
             return Report(question, outcomes)
 
-        def export(self, nb_path=None, export_path=None, pdf=False, **kwargs):
+        def export(self, nb_path=None, export_path=None, pdf=False, file_name=DEFAULT_FILE_NAME,
+                   place=DEFAULT_PLACE, **kwargs):
             if in_colab():
-                print(COLAB_STEPS)
+                print(COLAB_STEPS.format(file_name=file_name, place=place))
                 return None
             namespace = sys._getframe(1).f_globals
             path = nb_path or notebook_path(namespace, getattr(self, "_notebook", None))
@@ -101,7 +109,9 @@ def make(base, save_notebook, selfcheck, notebook_file, tests_dir, objects):
             if not saved:
                 print("노트북을 자동으로 저장했는지 확인하지 못했습니다. 마지막으로 저장한 파일로 제출 파일을 만듭니다. "
                       "저장한 뒤에 고친 내용이 있으면 파일 → 저장(Ctrl+S) 후 이 셀을 다시 실행하세요.")
-            return super().export(path, export_path=export_path, pdf=pdf, force_save=False, **kwargs)
+            written = super().export(path, export_path=export_path, pdf=pdf, force_save=False, **kwargs)
+            print(SUBMIT_STEPS.format(file_name=file_name, place=place))
+            return written
 
     return Grader(notebook_file, tests_dir=tests_dir)
 

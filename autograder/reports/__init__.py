@@ -11,11 +11,12 @@ from pathlib import Path
 REPORT_NAME = "report.html"
 
 
-def build_report(grades_dir: Path, out: Path | None = None) -> tuple[Path, list[str]]:
-    """Write the report; returns its path and the warnings (English) met while reading."""
+def build_report(grades_dir: Path, out: Path | None = None, course=None) -> tuple[Path, list[str]]:
+    """Write the report; returns its path and the warnings (English) met while reading.
+    ``course``: the policy (``course.Course``) to apply, by default none."""
     from . import load, page, summary
 
-    results = load.load(Path(grades_dir))
+    results = load.load(Path(grades_dir), course)
     html = page.render(summary.summarize(results), str(Path(grades_dir).resolve()))
     target = Path(out) if out is not None else Path(grades_dir) / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)

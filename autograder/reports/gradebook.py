@@ -1,5 +1,5 @@
-"""Gradebook export: match graded submissions to a roster and write Canvas's import CSV or a
-plain CSV.
+"""Gradebook export: match graded submissions to a roster and write Canvas's or Moodle's import
+CSV, or a plain CSV any LMS takes.
 
 The roster is a UTF-8 CSV with a header row. Columns (case-insensitive; spaces and hyphens
 count as underscores):
@@ -10,7 +10,10 @@ count as underscores):
 - ``canvas_id``, ``sis_user_id``, ``sis_login_id``, ``section`` (optional): copied into
   Canvas's "ID", "SIS User ID", "SIS Login ID" and "Section" columns; Canvas identifies the
   student by them, in that order, then by name (copy them from Canvas's own gradebook export);
-- ``email`` (optional): also matched against Gradescope's submitter emails.
+- ``email`` (optional): also matched against Gradescope's submitter emails; Moodle's import can
+  match by it;
+- ``moodle_participant_id`` (optional): Moodle's participant number in the assignment, for the
+  feedback zip (``reports.feedback``).
 
 Which student a submission belongs to comes from where the notebook was (the record's
 ``path``), by a pattern:
@@ -38,7 +41,8 @@ from typing import Callable
 
 from .load import ROSTER_CHECK, ClassResults
 
-ROSTER_COLUMNS = ("id", "name", "canvas_id", "sis_user_id", "sis_login_id", "section", "email")
+ROSTER_COLUMNS = ("id", "name", "canvas_id", "sis_user_id", "sis_login_id", "section", "email",
+                  "moodle_participant_id")
 PATTERNS = ("plain", "nbgrader", "gradescope")
 NBGRADER = re.compile(r"(?:^|/)(?:submitted|autograded)/(?P<id>[^/]+)/[^/]+/[^/]+\.ipynb$")
 GRADESCOPE_FOLDER = re.compile(r"(?:^|/)(?P<folder>submission_\d+)(?:/|$)")
@@ -50,6 +54,13 @@ GRADESCOPE_METADATA = "submission_metadata.yml"
 # (row_has_student_headers?, update_column_count, check_for_non_student_row, no_score?), and
 # Instructure's guide "How do I import grades in the Gradebook?" (Canvas Instructor Guide).
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+# Moodle's gradebook import (Grades → Import → CSV file) takes any header: the instructor maps one
+# column to the user ("Map from": ID number, email address, username or user id) and each other
+# column to a grade item or its feedback ("Map to"). Source: moodle/moodle
+# grade/import/csv/classes/load_data.php (map_user_data_with_value: useridnumber, useremail,
+# username, userid; feedback columns become grade feedback). ID number is the roster's id.
+MOODLE_COLUMNS = ("ID number", "Email address", "Full name")
+FORMATS = ("canvas", "moodle", "csv")
 POINTS_POSSIBLE = "Points Possible"
 
 
@@ -66,6 +77,7 @@ class Student:
     sis_login_id: str = ""
     section: str = ""
     email: str = ""
+    moodle_participant_id: str = ""  # Moodle's "Participant" number of the assignment, for the feedback zip
 
 
 def read_roster(path: Path) -> list[Student]:
@@ -213,7 +225,9 @@ class Matching:
         return [s for s in self.students if s.id not in self.submission_of]
 
 
-def match(results: ClassResults, students: list[Student], pattern: Pattern) -> Matching:
+def match(results: ClassResults, students: list[Student], pattern: Pattern, counts: str = "highest") -> Matching:
+    """Submissions to students; of a student's several submissions, ``counts`` picks the one
+    that counts: "latest" (the latest submission time, see ``intake``) or "highest" (total)."""
     by_id = {s.id: s for s in students}
     by_email = {s.email.lower(): s for s in students if s.email}
     found: dict[str, list[str]] = {}
@@ -231,11 +245,18 @@ def match(results: ClassResults, students: list[Student], pattern: Pattern) -> M
             found.setdefault(owner.id, []).append(submission)
     chosen, duplicates = {}, {}
     for student_id, submissions in found.items():
-        submissions.sort(key=lambda s: (-(results.total(s) or 0.0), s))
+        if counts == "latest":
+            submissions.sort(key=lambda s: (-_timestamp(results.submitted_at(s)), -(results.total(s) or 0.0), s))
+        else:
+            submissions.sort(key=lambda s: (-(results.total(s) or 0.0), s))
         chosen[student_id] = submissions[0]
         if len(submissions) > 1:
             duplicates[student_id] = submissions
     return Matching(students, chosen, unmatched, duplicates)
+
+
+def _timestamp(when) -> float:
+    return when.timestamp() if when is not None else float("-inf")
 
 
 # ------------------------------------------------------------------------------ writing
@@ -273,6 +294,21 @@ def canvas_rows(results: ClassResults, matching: Matching, column: str) -> list[
     return rows
 
 
+def moodle_rows(results: ClassResults, matching: Matching, column: str) -> list[list[str]]:
+    """Moodle's import: the total in one column (mapped to the assignment's grade item) and the
+    per-question scores as its feedback text."""
+    rows = [[*MOODLE_COLUMNS, column, f"{column} feedback"]]
+    questions = [q.id for q in results.manifest.questions]
+    for student in matching.students:
+        submission = matching.submission_of.get(student.id)
+        if submission is None:
+            rows.append([student.id, student.email, student.name, "", ""])
+            continue
+        feedback = ", ".join(f"{q.split('_')[0]} {_score(results.score(submission, q))}" for q in questions)
+        rows.append([student.id, student.email, student.name, _score(results.total(submission)), feedback])
+    return rows
+
+
 def write_csv(rows: list[list[str]], path: Path, bom: bool) -> None:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
@@ -295,14 +331,17 @@ def export(results: ClassResults, roster: Path, fmt: str, pattern: Pattern, out:
            canvas_column: str | None = None) -> tuple[Matching, dict]:
     """Write the gradebook CSV and ``roster_check.json`` (for the report) in GRADES_DIR."""
     students = read_roster(roster)
-    matching = match(results, students, pattern)
+    matching = match(results, students, pattern, results.course.counts)
+    column = canvas_column or results.manifest.title or results.manifest.id or "assignment"
     if fmt == "canvas":
-        column = canvas_column or results.manifest.title or results.manifest.id or "assignment"
         write_csv(canvas_rows(results, matching, column), out, bom=False)
+    elif fmt == "moodle":
+        write_csv(moodle_rows(results, matching, column), out, bom=False)
     elif fmt == "csv":
         write_csv(plain_rows(results, matching), out, bom=True)
     else:
-        raise ExportError(f"--format must be canvas or csv, not {fmt!r}")
+        raise ExportError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     check = roster_check(matching, roster, pattern, out)
+    check["counts"] = results.course.counts
     (results.folder / ROSTER_CHECK).write_text(json.dumps(check, ensure_ascii=False, indent=1), encoding="utf-8")
     return matching, check

@@ -3,7 +3,9 @@
 What is read, and nothing else:
 
 - ``grades.csv``: ``submission``, one column per question id, ``total``, ``possible``, ``status``
-  (the gradebook: an instructor may have edited it, so scores come from here when present);
+  (written from the records; read only for a submission whose record is missing: a person's
+  corrections go into ``adjustments.csv``, see ``scoring``);
+- ``adjustments.csv`` and ``intake.json`` (submission times, files not graded), see ``scoring``;
 - ``assignment.json``: ``id``, ``title``, ``questions`` (``id``, ``title``, ``points``,
   ``cases``: ``name``, ``points``) and ``reference_hashes`` (name -> hash, or a list of hashes);
 - ``<folder>/result.json`` per submission: ``submission``, ``path``, ``status``, ``seconds``,
@@ -19,9 +21,12 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from ..course import Course
+from . import scoring
 
 GRADES = "grades.csv"
 MANIFEST = "assignment.json"
@@ -135,6 +140,9 @@ class ClassResults:
     warnings: list[str]  # English, for the terminal
     manifest_found: bool = True
     roster_check: dict | None = None
+    course: Course = field(default_factory=Course)
+    scored: dict[str, "scoring.Scored"] = field(default_factory=dict)  # by submission, for every record
+    intake: dict = field(default_factory=dict)  # intake.json: submissions' sources and times, files not graded
 
     @property
     def submissions(self) -> list[str]:
@@ -145,18 +153,20 @@ class ClassResults:
         return next((r for r in self.records if r.submission == submission), None)
 
     def total(self, submission: str) -> float | None:
+        if submission in self.scored:
+            return self.scored[submission].total
         row = self.rows.get(submission)
-        if row is not None and row.total is not None:
-            return row.total
-        record = self.record(submission)
-        return record.score() if record else None
+        return row.total if row is not None else None
 
     def score(self, submission: str, question: str) -> float | None:
+        if submission in self.scored:
+            return self.scored[submission].questions.get(question)
         row = self.rows.get(submission)
-        if row is not None and question in row.scores:
-            return row.scores[question]
-        record = self.record(submission)
-        return record.score(question) if record else None
+        return row.scores.get(question) if row is not None else None
+
+    def submitted_at(self, submission: str):
+        scored = self.scored.get(submission)
+        return scored.submitted_at if scored else None
 
     def status(self, submission: str) -> str:
         record = self.record(submission)
@@ -166,7 +176,10 @@ class ClassResults:
         return row.status if row else ""
 
 
-def load(folder: Path) -> ClassResults:
+def load(folder: Path, course: Course | None = None) -> ClassResults:
+    """The graded folder with ``course``'s policy and ``adjustments.csv`` applied (raises
+    ``scoring.AdjustmentsError`` when that file names something unknown)."""
+    course = course or Course()
     folder = Path(folder)
     if not folder.is_dir():
         raise GradesDirError(f"{folder} is not a folder")
@@ -195,7 +208,30 @@ def load(folder: Path) -> ClassResults:
             roster_check = json.loads((folder / ROSTER_CHECK).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             warnings.append(f"{ROSTER_CHECK} is unreadable; the roster section is left out")
-    return ClassResults(folder, manifest, records, rows, skipped, warnings, found, roster_check)
+    if course.points or course.training_bar is not None:
+        manifest = _with_overrides(manifest, course)
+        records = [replace(r, cases=scoring.override_cases(r.cases, course)) for r in records]
+    from ..intake import read_record
+
+    intake = read_record(folder)
+    possible = {q.id: q.points for q in manifest.questions}
+    adjustments = scoring.read_adjustments(folder, {r.submission for r in records}, set(possible))
+    unknown = sorted(set(course.extensions) - {r.submission for r in records})
+    if unknown:
+        warnings.append(f"course.toml extends the deadline of submissions not in the folder: {', '.join(unknown)}")
+    scored = {r.submission: scoring.score(r, possible, course, adjustments, intake["submissions"].get(r.submission))
+              for r in records}
+    return ClassResults(folder, manifest, records, rows, skipped, warnings, found, roster_check, course, scored,
+                        intake)
+
+
+def _with_overrides(manifest: Manifest, course: Course) -> Manifest:
+    questions = []
+    for question in manifest.questions:
+        cases = tuple(CaseInfo(c.name, course.points.get((question.id, c.name), c.points)) for c in question.cases)
+        points = sum(c.points for c in cases) if cases else question.points
+        questions.append(QuestionInfo(question.id, question.title, points, cases))
+    return replace(manifest, questions=tuple(questions))
 
 
 def _number(text: Any) -> float | None:
@@ -219,7 +255,8 @@ def _read_grades(path: Path, warnings: list[str]) -> dict[str, GradesRow]:
             if "submission" not in fields:
                 warnings.append(f"{GRADES} has no 'submission' column: ignored")
                 return {}
-            questions = [f for f in fields if f not in ("submission", "total", "possible", "status")]
+            questions = [f for f in fields if f not in ("submission", "total", "possible", "status",
+                                                        *scoring.EXTRA_COLUMNS)]
             rows = {}
             for line in reader:
                 name = (line.get("submission") or "").strip()

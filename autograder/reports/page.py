@@ -11,6 +11,8 @@ from . import plots
 from .summary import Summary
 
 SECTIONS = (  # (id, heading) in page order; the roster section only when export has run
+    ("policy", "과제 정책, 수동 조정, 늦은 제출"),
+    ("intake", "채점하지 않은 파일"),
     ("totals", "총점 분포"),
     ("questions", "문제별 결과"),
     ("cases", "채점 항목별 실패율"),
@@ -39,7 +41,7 @@ details{margin:6px 0}summary{cursor:pointer;font-weight:600}img{max-width:100%;h
 
 
 def render(summary: Summary, source: str = "") -> str:
-    parts = [_header(summary, source), _totals(summary), _questions(summary), _cases(summary),
+    parts = [_header(summary, source), _policy(summary), _intake(summary), _totals(summary), _questions(summary), _cases(summary),
              _clusters(summary), _training(summary), _problems(summary), _similar(summary)]
     if summary.roster_check is not None:
         parts.append(_roster(summary.roster_check))
@@ -81,6 +83,39 @@ def _header(summary: Summary, source: str) -> str:
             f'<p class="meta">제출 {summary.count}개 · 평균 {_num(summary.mean)}점 · 중앙값 {_num(summary.median)}점 '
             f"({summary.possible:g}점 만점) · 채점 폴더 <code>{escape(source)}</code> · 작성 {now}</p>\n"
             f"<nav>{links}</nav>\n</header>")
+
+
+def _policy(summary: Summary) -> str:
+    body = ["<ul>" + "".join(f"<li>{escape(line)}</li>" for line in summary.policy) + "</ul>"]
+    if summary.adjustments:
+        rows = "".join(f"<tr><td>{escape(s)}</td><td>{escape(q)}</td><td class=n>{p:+g}</td><td>{escape(c)}</td></tr>"
+                       for s, q, p, c in summary.adjustments)
+        body.append(f"<h3>수동 조정 {len(summary.adjustments)}건 (adjustments.csv)</h3><table><tr><th>제출</th>"
+                    f"<th>문제</th><th>점수 변화</th><th>학생에게 보이는 설명</th></tr>{rows}</table>")
+    else:
+        body.append("<p>수동 조정 없음 (adjustments.csv 없음 또는 빈 파일).</p>")
+    if summary.late:
+        rows = "".join(f"<tr><td>{escape(s)}</td><td>{escape(t)}</td><td class=n>{d}</td><td class=n>-{_num(p, 2)}</td></tr>"
+                       for s, t, d, p in summary.late)
+        body.append(f"<h3>늦은 제출 {len(summary.late)}개</h3><table><tr><th>제출</th><th>제출 시각</th>"
+                    f"<th>늦은 날 수</th><th>감점</th></tr>{rows}</table>")
+    return _section("policy", "\n".join(body))
+
+
+def _intake(summary: Summary) -> str:
+    body = []
+    if summary.not_graded:
+        rows = "".join(f"<tr><td><code>{escape(p)}</code></td><td>{escape(r)}</td></tr>" for p, r in summary.not_graded)
+        body.append(f"<p><code>autograder grade</code>가 찾았지만 채점하지 않은 파일 {len(summary.not_graded)}개입니다. "
+                    "학생의 제출이면 받아서 다시 채점하세요.</p><table><tr><th>파일</th><th>이유</th></tr>"
+                    f"{rows}</table>")
+    else:
+        body.append("<p>찾은 파일을 모두 채점했습니다.</p>")
+    if summary.misnamed:
+        rows = "".join(f"<tr><td>{escape(s)}</td><td><code>{escape(p)}</code></td></tr>" for s, p in summary.misnamed)
+        body.append(f"<h3>파일 이름 규칙에 맞지 않는 제출 {len(summary.misnamed)}개 (채점함)</h3>"
+                    f"<table><tr><th>제출</th><th>파일</th></tr>{rows}</table>")
+    return _section("intake", "\n".join(body))
 
 
 def _totals(summary: Summary) -> str:
@@ -216,6 +251,7 @@ def _roster(check: dict) -> str:
     else:
         body.append("<p>없음</p>")
     if duplicates:
-        body.append("<h3>제출이 둘 이상인 학생 (가장 높은 총점을 씀)</h3><ul>" + "".join(
+        rule = "마지막 제출을 씀" if check.get("counts") == "latest" else "가장 높은 총점을 씀"
+        body.append(f"<h3>제출이 둘 이상인 학생 ({rule})</h3><ul>" + "".join(
             f"<li>{escape(student)}: {escape(', '.join(subs))}</li>" for student, subs in duplicates.items()) + "</ul>")
     return _section("roster", "\n".join(body))

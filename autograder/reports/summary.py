@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .clusters import Cluster, cluster_messages
 from .load import ClassResults
@@ -73,6 +74,11 @@ class Summary:
     similar: tuple[SimilarGroup, ...]
     has_reference: bool
     roster_check: dict | None
+    policy: tuple[str, ...] = ()  # the course's policy, Korean lines
+    adjustments: tuple[tuple[str, str, float, str], ...] = ()  # (submission, question, points, comment)
+    late: tuple[tuple[str, str, int, float], ...] = ()  # (submission, submitted at, days, points taken)
+    not_graded: tuple[tuple[str, str], ...] = ()  # (file, Korean reason) found by `grade` but not graded
+    misnamed: tuple[tuple[str, str], ...] = ()  # (submission, its file) breaking the file-name rule
 
 
 def summarize(results: ClassResults) -> Summary:
@@ -95,6 +101,16 @@ def summarize(results: ClassResults) -> Summary:
                                      manifest.reference_hashes)),
         has_reference=bool(manifest.reference_hashes),
         roster_check=results.roster_check,
+        policy=tuple(results.course.policy_lines()),
+        adjustments=tuple((a.submission, a.question, a.points, a.comment)
+                          for s in results.scored.values() for a in s.adjustments),
+        late=tuple((s.submission, results.course.shown(s.submitted_at),
+                    s.late.days, s.late_penalty) for s in sorted(results.scored.values(), key=lambda s: s.submission)
+                   if s.late.is_late),
+        not_graded=tuple((str(e.get("path", "")), str(e.get("reason", ""))) for e in results.intake.get("not_graded", [])),
+        misnamed=tuple((name, str(entry.get("source", ""))) for name, entry in sorted(results.intake["submissions"].items())
+                       if name in results.scored and results.course.misnamed(Path(str(entry.get("source", ""))).stem))
+        if results.intake.get("submissions") else (),
     )
 
 
