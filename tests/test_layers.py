@@ -16,20 +16,23 @@ KIT = ROOT / "autograder"
 GENERIC = {"engine", "kernel_side", "targets", "frontends", "reports"}
 # registry: the Assignment type and the registry; data: the datasets it names
 TOP_MODULES = {"assignment": "registry", "datasets": "data", "mnist": "data", "platform_names": "names",
-               "cli": "cli", "__init__": "package"}
+               "course": "course", "intake": "intake", "cli": "cli", "__init__": "package"}
 
 # part -> the kit's parts it may import (itself and the bare package ``autograder`` always allowed)
 ALLOWED = {
     "kernel_side": set(),
     "data": {"kernel_side", "engine"},
     "names": set(),
+    "course": set(),  # course.toml: plain settings
+    "intake": {"engine"},  # which files are submissions, and when they were submitted
     "engine": {"kernel_side"},
     "registry": {"engine", "data"},
-    "targets": {"engine", "kernel_side", "registry", "data", "names"},
+    "targets": {"engine", "kernel_side", "registry", "data", "names", "course"},
     "frontends": {"engine", "kernel_side", "registry", "names"},
-    "reports": {"engine"},
+    "reports": {"engine", "course", "intake"},
     "assignment": {"engine", "kernel_side", "registry", "data"},
-    "cli": {"engine", "kernel_side", "registry", "data", "targets", "frontends", "reports", "names"},
+    "cli": {"engine", "kernel_side", "registry", "data", "targets", "frontends", "reports", "names", "course",
+            "intake"},
     "package": set(),
 }
 # What kernel-side code may import besides itself: it reaches a kernel as text.
