@@ -1,0 +1,126 @@
+"""A grader no submission can stall, flood or crash: hostile kernels and hostile files.
+
+Kernels: a thread bomb, a shell fork bomb, memory held in a ``memfd`` (no process's resident
+memory shows it), memory grown beside short-lived child processes (the watcher must not stop
+when one disappears), a huge ``fallocate`` in the working folder. Each ends with a status on the
+cell that did it, the cells after it still run, and nothing is left running. The same cells run
+with the control groups (where this machine gives them) and with the watcher alone.
+Sizes are small where the mechanism is the same (a 1 GiB memfd against a 600 MB limit stands
+for 6 GiB against 4 GB).
+"""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+import pytest
+
+from autograder.engine import confine, sandbox
+from autograder.engine.kernel import KernelSession, KernelSetup, Limits
+
+needs_sandbox = pytest.mark.skipif(sandbox.check() is not None, reason=f"no sandbox here: {sandbox.check()}")
+
+
+def _has_cgroups() -> bool:
+    trial = confine.Confinement.create(64, 2**30)
+    trial.close()
+    return trial.kind != "watch"
+
+
+HAS_CGROUPS = _has_cgroups()
+
+
+def _cgroups_left() -> list[str]:
+    """This process's control groups still on disk."""
+    found = []
+    for root in (confine.CGROUP_ROOT,):
+        found += [str(p) for p in root.rglob(f"{confine.PREFIX}{os.getpid()}-*")] if root.is_dir() else []
+    return found
+
+
+@pytest.fixture(params=["cgroup", "watcher"])
+def mode(request, monkeypatch):
+    if request.param == "cgroup" and not HAS_CGROUPS:
+        pytest.skip("no control group can be made here")
+    if request.param == "watcher":
+        monkeypatch.setenv("AUTOGRADER_NO_CGROUP", "1")
+    return request.param
+
+
+def _run(tiny, tmp_path, cells, **limits):
+    limits = Limits(cell_seconds=30, **limits)
+    setup = KernelSetup.for_assignment(tiny, {}, limits)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with KernelSession(cells, tmp_path / "work", setup, limits) as session:
+        outcomes = session.run_cells()
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    return [(o.status, o.error) for o in outcomes], left
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_a_thread_bomb_and_a_fork_bomb_are_stopped_and_nothing_is_left(tiny, tmp_path, mode):
+    thread_bomb = ("import threading, time\nthreads = []\nwhile True:\n"
+                   "    try:\n        t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
+                   "        t.start()\n        threads.append(t)\n    except RuntimeError:\n        pass\n")
+    fork_bomb = "import subprocess, time\nsubprocess.Popen(['sh', '-c', 'f(){ f|f& };f'])\ntime.sleep(20)\n"
+    outcomes, left = _run(tiny, tmp_path, ["x = 1", thread_bomb, fork_bomb, "y = x + 1"], tasks=96)
+    statuses = [status for status, _ in outcomes]
+    if mode == "watcher" and os.geteuid() == 0:
+        # root: RLIMIT_NPROC does not bind it, so the watcher counts; bombs still end
+        assert statuses[0] == "ok" and statuses[3] == "ok" and statuses[1] in ("died", "timeout"), outcomes
+    else:
+        assert statuses == ["ok", "died", "died", "ok"], outcomes
+        assert "프로세스·스레드 수 한도(96개)" in outcomes[1][1] and "96개" in outcomes[2][1]
+    assert left == [] and _cgroups_left() == []
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_memfd_and_short_lived_children_cannot_hide_memory(tiny, tmp_path, mode):
+    # two files: each stays under the largest file the kernel may write (disk_mb)
+    memfd = ("import os, time\nblock = b'x' * 2**20\nfds = [os.memfd_create('hidden') for _ in range(2)]\n"
+             "for fd in fds:\n    for _ in range(400):\n        os.write(fd, block)\ntime.sleep(3)\n")
+    children = ("import subprocess, time\nheld = []\nfor _ in range(400):\n"
+                "    subprocess.run(['true'])\n    held.append(b'y' * (4 * 2**20))\ntime.sleep(3)\n")
+    outcomes, left = _run(tiny, tmp_path, ["x = 1", memfd, children, "y = x + 1"], memory_mb=600)
+    assert [status for status, _ in outcomes] == ["ok", "died", "died", "ok"], outcomes
+    assert all("메모리 한도(600 MB)" in error for _, error in outcomes[1:3]), outcomes
+    assert left == [] and _cgroups_left() == []
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_the_working_folder_is_capped_and_not_the_hosts_disk(tiny, tmp_path):
+    reserve = ("import os\nfailed = []\nfor folder in ('.', '/tmp', os.path.expanduser('~')):\n"
+               "    fd = os.open(os.path.join(folder, 'big'), os.O_CREAT | os.O_WRONLY)\n"
+               "    try:\n        os.posix_fallocate(fd, 0, 5 * 2**30)\n    except OSError:\n"
+               "        failed.append(folder)\n    os.close(fd)\n"
+               "assert len(failed) == 3, failed\nopen('small.txt', 'w').write('ok')\n")
+    outcomes, left = _run(tiny, tmp_path, [reserve, "assert open('small.txt').read() == 'ok'"], disk_mb=64)
+    assert outcomes == [("ok", ""), ("ok", "")], outcomes
+    assert not any(path.stat().st_size > 2**20 for path in tmp_path.rglob("*") if path.is_file())
+    assert left == []
+
+
+def test_the_watcher_counts_a_memfd_once_and_survives_vanishing_children(tmp_path):
+    """``footprint`` in this process: a memfd's pages are counted (once, however many fds),
+    and a child that ends mid-count is skipped."""
+    import subprocess
+
+    fd = os.memfd_create("counted")
+    os.write(fd, b"z" * (64 * 2**20))
+    duplicate = os.dup(fd)
+    try:
+        children = [subprocess.Popen(["sleep", "0.01"]) for _ in range(20)]
+        used, tasks = confine.footprint(os.getpid())
+        baseline_fd_free = used
+        assert used >= 64 * 2**20 and tasks >= 1
+    finally:
+        os.close(fd)
+        os.close(duplicate)
+        for child in children:
+            child.wait()
+    used_after, _ = confine.footprint(os.getpid())
+    assert baseline_fd_free - used_after >= 60 * 2**20  # the memfd was counted once, now gone
