@@ -153,6 +153,8 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
                                      help="Reuse training-check results of identical code (kept in DIR/.cache)."),
           cell_timeout: int = typer.Option(120, "--cell-timeout", min=1, help="Seconds one notebook cell may run."),
           memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
+          submission_timeout: int = typer.Option(2400, "--submission-timeout", min=10,
+                                                 help="Seconds one submission may take in all (docs/limits.md)."),
           device: str = typer.Option("auto", "--device", help="Where training runs: auto (a GPU when TensorFlow "
                                      "lists one), cpu, or gpu (an error when there is none)."),
           use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
@@ -182,7 +184,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         _require_gpu()
     sandboxed = _sandbox_policy(use_sandbox, require_sandbox)
     limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
-                     sandbox=sandboxed)
+                     sandbox=sandboxed, submission_seconds=submission_timeout)
     finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
@@ -198,6 +200,11 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         try:
             grade_all(assignment, paths, out, data, jobs=jobs, force=force,
                       cache=out / ".cache" if cache else None, limits=limits, on_result=shown)
+        except OSError as problem:  # the grades folder: read-only, full, a file where a folder goes
+            progress.stop()
+            _fail(f"cannot write the grades folder {out}: {problem.strerror or problem}"
+                  f"{f' ({problem.filename})' if problem.filename else ''}. What was finished is kept; "
+                  "fix the folder and run the same command again.")
         except Interrupted as stop:
             progress.stop()
             console.print(f"[yellow]interrupted ({stop}):[/yellow] {len(finished)} of {len(paths)} submissions "

@@ -124,3 +124,126 @@ def test_the_watcher_counts_a_memfd_once_and_survives_vanishing_children(tmp_pat
             child.wait()
     used_after, _ = confine.footprint(os.getpid())
     assert baseline_fd_free - used_after >= 60 * 2**20  # the memfd was counted once, now gone
+
+
+# ---------------------------------------------------------------- notebooks of any size or shape
+
+
+def _notebook_file(path, sources):
+    import json
+
+    cells = [{"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
+             for source in sources]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_a_huge_cell_is_refused_fast_with_its_reason_and_the_rest_read(tmp_path):
+    import time
+
+    from autograder.engine import submission
+
+    huge = "".join(f"a = {i % 10}\n" for i in range(400_000))  # 3.2 MB in one cell
+    path = _notebook_file(tmp_path / "huge.ipynb", ["def f():\n    return 1\n", huge, "b = f()\n"])
+    started = time.monotonic()
+    notebook = submission.read(path)
+    assert time.monotonic() - started < 5
+    assert "셀이 너무 깁니다" in notebook.cells[1] and notebook.cells[1].startswith("raise RuntimeError")
+    assert notebook.defined_in == {"f": [0], "b": [2]}
+
+
+def test_a_cell_too_deep_to_parse_is_that_cells_problem_only(tmp_path):
+    from autograder.engine import cache, submission
+
+    deep = "x = " + "+".join(["1"] * 20_000) + "\n"
+    magics = "".join("a = !true\n" for _ in range(600))  # IPython gives up after 500 rounds
+    path = _notebook_file(tmp_path / "deep.ipynb", ["def f():\n    return 1\n", deep, magics, "fit(model)\n", "y = f()\n"])
+    notebook = submission.read(path)
+    assert notebook.cells[1] == deep  # run as it is: the kernel reports it for this cell alone
+    assert notebook.defined_in == {"f": [0], "y": [4]}
+    assert notebook.cells[3].startswith("pass")  # demonstration training still stripped
+    assert cache._reads(deep) == set() and cache.closure(("y",), notebook) == [0, 4]
+
+
+def test_the_naive_rule_scan_of_a_too_deep_function_is_a_finding_not_a_crash():
+    from autograder.kernel_side import naive_rule
+
+    deep = "def naive_relu(x):\n    return " + "+".join(["x"] * 20_000) + "\n"
+    assert naive_rule.findings([{"name": "naive_relu", "source": deep}]) == \
+        ["분석할 수 없을 만큼 깊게 중첩된 코드 (naive_relu)"]
+
+
+# ---------------------------------------------------------------- files taken as what they are
+
+
+def test_only_regular_files_are_read_and_nothing_blocks(tmp_path):
+    import time
+
+    from autograder.engine import files, submission
+
+    real = _notebook_file(tmp_path / "real.ipynb", ["x = 1\n"])
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    os.symlink("/dev/zero", tmp_path / "zero.ipynb")
+    os.symlink(real, tmp_path / "link.ipynb")
+    started = time.monotonic()
+    assert files.check_regular_file(real) is None
+    assert "일반 파일이 아니어서" in files.check_regular_file(tmp_path / "fifo.ipynb")
+    assert "심볼릭 링크" in files.check_regular_file(tmp_path / "zero.ipynb")
+    assert "심볼릭 링크" in files.check_regular_file(tmp_path / "link.ipynb")
+    assert files.digest(tmp_path / "fifo.ipynb") == "" and files.digest(tmp_path / "zero.ipynb") == ""
+    for name in ("fifo.ipynb", "zero.ipynb"):  # the otter and nbgrader front ends read directly
+        with pytest.raises(submission.UnreadableSubmission, match="일반 파일"):
+            submission.read(tmp_path / name)
+    assert time.monotonic() - started < 2
+
+
+def test_output_folders_never_take_the_kits_names():
+    from autograder.engine.batch import names_for
+    from autograder.engine.files import KIT_NAMES, output_name
+    from pathlib import Path
+
+    names = names_for([Path(f"{kit}.ipynb") for kit in ("grades.csv", "assignment.json", "report.html",
+                                                        ".cache", "adjustments.csv", "홍길동 과제", "kim.minsu")])
+    assert list(names.values()) == ["grades.csv_ipynb", "assignment.json_ipynb", "report.html_ipynb",
+                                    "cache_ipynb", "adjustments.csv_ipynb", "홍길동_과제", "kim.minsu"]
+    assert not any(output_name(name).casefold() in KIT_NAMES for name in KIT_NAMES)
+
+
+def test_an_empty_or_short_signing_key_is_never_used(tmp_path):
+    from autograder.engine.cache import ProbeCache
+
+    (tmp_path / "secret.key").write_text("")
+    first = ProbeCache(tmp_path).secret()
+    assert len(first) == 32 and (tmp_path / "secret.key").read_text() == first.hex()
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "secret.key").write_text("abc")
+    second = ProbeCache(tmp_path).secret()
+    assert len(second) == 32 and second != first
+    assert ProbeCache(tmp_path).secret() == second  # a whole key is kept
+
+
+def test_a_deeply_nested_record_is_skipped_not_a_crash(tmp_path):
+    from autograder.engine import records
+    from autograder.reports import load
+
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "result.json").write_text("[" * 200_000 + "]" * 200_000)
+    assert records.read_record(tmp_path / "nested") is None
+    record, reason = load._read_record(tmp_path / "nested")
+    assert record is None and "result.json" in reason
+
+
+def test_a_killed_runs_temporary_folders_are_removed_by_the_next(tmp_path):
+    import subprocess
+
+    from autograder.engine import files
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    mine = tmp_path / f"autograder-grade-{os.getpid()}-abc"
+    gone = tmp_path / f"agk-{dead.pid}-xyz"
+    other = tmp_path / f"unrelated-{dead.pid}-x"
+    for folder in (mine, gone, other):
+        (folder / "inside").mkdir(parents=True)
+    assert files.remove_dead_temporaries(tmp_path) == [gone]
+    assert mine.exists() and other.exists() and not gone.exists()

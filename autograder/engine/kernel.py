@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
-from . import confine, kernel_code, sandbox
+from . import confine, files, kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
@@ -192,7 +192,8 @@ class KernelSession:
         if self.limits.run_as and not self.limits.sandbox:
             client.km.configure(self.limits.run_as, self.workdir)
         if self.limits.sandbox:
-            self._sockets = Path(tempfile.mkdtemp(prefix="agk-"))  # short: a socket path has 108 bytes
+            # short (a socket path has 108 bytes), and named by its owner (a killed run's is removed)
+            self._sockets = Path(tempfile.mkdtemp(prefix=files.temporary_prefix("agk-")))
             client.km.configure(sandbox.Sandbox(self.workdir, self._sockets, self.setup.read_only,
                                                 dict(self.setup.env), self.setup.hidden,
                                                 work_bytes=self.limits.disk_mb * 2**20))

@@ -257,7 +257,7 @@ def _read_record(folder: Path) -> tuple[Record | None, str]:
             code_hashes={str(k): (str(v) if v else None) for k, v in dict(hashes).items()},
             cases=cases,
         ), ""
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         return None, f"result.json을 읽을 수 없습니다 ({type(error).__name__})"
 
 
