@@ -203,7 +203,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
         except OSError as problem:  # the grades folder: read-only, full, a file where a folder goes
             progress.stop()
             _fail(f"cannot write the grades folder {out}: {problem.strerror or problem}"
-                  f"{f' ({problem.filename})' if problem.filename else ''}. What was finished is kept; "
+                  f"{f' ({problem.filename2 or problem.filename})' if problem.filename else ''}. What was finished is kept; "
                   "fix the folder and run the same command again.")
         except Interrupted as stop:
             progress.stop()

@@ -247,3 +247,104 @@ def test_a_killed_runs_temporary_folders_are_removed_by_the_next(tmp_path):
         (folder / "inside").mkdir(parents=True)
     assert files.remove_dead_temporaries(tmp_path) == [gone]
     assert mine.exists() and other.exists() and not gone.exists()
+
+
+# ---------------------------------------------------------------- a hostile class through `autograder grade`
+
+
+def _cli(paths, out, *extra):
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade", *map(str, paths), "--out", str(out),
+                           "--assignment", "tiny", "--cell-timeout", "10", *extra],
+                          capture_output=True, text=True, timeout=600, env=subprocess_env())
+
+
+def _csv_rows(out):
+    import csv
+
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def test_a_broken_grades_folder_is_one_message_and_exit_2(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.ipynb")  # graded without a kernel: a row with its reason
+    out = tmp_path / "out"
+    (out / "grades.csv").mkdir(parents=True)  # what a submission named grades.csv.ipynb once made
+    process = _cli([folder], out)
+    assert process.returncode == 2, process.stderr[-2000:]
+    said = process.stdout + process.stderr
+    assert "cannot write the grades folder" in said and "grades.csv" in said and "Traceback" not in said
+    assert (out / "fifo" / "result.json").is_file()  # what was finished is kept
+    process = _cli([folder], "/proc/no-such-grades")
+    assert process.returncode == 2 and "cannot write the grades folder" in process.stderr, process.stderr
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_a_hostile_class_is_graded_row_for_row_and_reruns(tiny, built_tiny, tmp_path):
+    """Links, a FIFO, /dev/zero, kit names, copies, a cell too deep to parse, a cell too long,
+    and a submission past its wall clock: every file is a row with its score and reason, the
+    honest work keeps its points, a rerun changes nothing, and nothing is left running."""
+    import shutil
+
+    import nbformat
+
+    from corpus import Variant, materialize
+
+    student, solution = built_tiny
+    folder, outside = tmp_path / "class", tmp_path / "elsewhere"
+    folder.mkdir()
+    outside.mkdir()
+    reference = materialize(Variant("reference", "right"), student, solution, folder)
+    deep = "x = " + "+".join(["1"] * 20_000) + "\n"
+    materialize(Variant("deep", "right", append=(deep, "a = 1\n" * 6000)), student, solution, folder)
+    materialize(Variant("slow", "right", append=("import time\ntime.sleep(8)",) * 6), student, solution, folder)
+    hidden = materialize(Variant("theirs", "right"), student, solution, outside)
+    for kit_name in ("grades.csv", "assignment.json"):
+        shutil.copyfile(reference, folder / f"{kit_name}.ipynb")
+    os.symlink("reference.ipynb", folder / "link.ipynb")
+    os.symlink(hidden, folder / "outside.ipynb")
+    os.symlink("/dev/zero", folder / "zero.ipynb")
+    os.mkfifo(folder / "fifo.ipynb")
+    assert nbformat.read(str(folder / "deep.ipynb"), 4)  # a valid notebook: its cells are the problem
+    out = tmp_path / "out"
+
+    process = _cli([folder], out, "--submission-timeout", "40")
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    rows = _csv_rows(out)
+    assert sorted(rows) == sorted(["reference", "deep", "slow", "grades.csv_ipynb", "assignment.json_ipynb",
+                                   "link", "outside", "zero", "fifo"])
+    for name in ("reference", "deep", "grades.csv_ipynb", "assignment.json_ipynb"):
+        assert float(rows[name]["total"]) == 5, (name, rows[name]["status"])
+    assert "중복 제출" in rows["grades.csv_ipynb"]["status"] and "중복 제출" in rows["reference"]["status"]
+    assert "셀이 너무 깁니다" in rows["deep"]["status"] or "셀이 너무 깁니다" in \
+        (out / "deep" / "result.json").read_text(encoding="utf-8")
+    assert "채점 시간 한도(40초)" in rows["slow"]["status"] and float(rows["slow"]["total"]) == 0
+    for name in ("link", "outside", "zero"):
+        assert "심볼릭 링크" in rows[name]["status"] and float(rows[name]["total"]) == 0
+    assert "일반 파일이 아니어서" in rows["fifo"]["status"]
+    assert (out / "grades.csv").is_file() and (out / "assignment.json").is_file()
+
+    again = _cli([folder], out, "--submission-timeout", "40")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert {n: r["total"] for n, r in _csv_rows(out).items()} == {n: r["total"] for n, r in rows.items()}
+    assert _orphan_kernels() == []
+
+
+def _orphan_kernels() -> list[int]:
+    """Kernels whose grader is gone (the pid in their connection folder's name is dead)."""
+    import re
+
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        for part in process.info["cmdline"] or ():
+            match = re.search(r"/agk-(\d+)-", part)
+            if match and not psutil.pid_exists(int(match.group(1))):
+                found.append(process.pid)
+    return found
