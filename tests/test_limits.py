@@ -65,14 +65,13 @@ def test_a_thread_bomb_and_a_fork_bomb_are_stopped_and_nothing_is_left(tiny, tmp
                    "    try:\n        t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
                    "        t.start()\n        threads.append(t)\n    except RuntimeError:\n        pass\n")
     fork_bomb = "import subprocess, time\nsubprocess.Popen(['sh', '-c', 'f(){ f|f& };f'])\ntime.sleep(20)\n"
-    outcomes, left = _run(tiny, tmp_path, ["x = 1", thread_bomb, fork_bomb, "y = x + 1"], tasks=96)
-    statuses = [status for status, _ in outcomes]
     if mode == "watcher" and os.geteuid() == 0:
-        # root: RLIMIT_NPROC does not bind it, so the watcher counts; bombs still end
-        assert statuses[0] == "ok" and statuses[3] == "ok" and statuses[1] in ("died", "timeout"), outcomes
-    else:
-        assert statuses == ["ok", "died", "died", "ok"], outcomes
-        assert "프로세스·스레드 수 한도(96개)" in outcomes[1][1] and "96개" in outcomes[2][1]
+        # The kernel exempts root from RLIMIT_NPROC: only the watcher's poll bounds a bomb
+        # (docs/limits.md), which is not a thing to set off on a shared test machine.
+        pytest.skip("root without control groups: bombs bounded by the watcher's poll only")
+    outcomes, left = _run(tiny, tmp_path, ["x = 1", thread_bomb, fork_bomb, "y = x + 1"], tasks=96)
+    assert [status for status, _ in outcomes] == ["ok", "died", "died", "ok"], outcomes
+    assert "프로세스·스레드 수 한도(96개)" in outcomes[1][1] and "96개" in outcomes[2][1]
     assert left == [] and _cgroups_left() == []
 
 

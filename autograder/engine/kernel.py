@@ -230,7 +230,8 @@ class KernelSession:
                     return
                 used, tasks = confine.footprint(pid)
                 over_memory = used > limit or confinement.oom_kills() > self._baseline[0]
-                over_tasks = tasks > self.limits.tasks or confinement.task_refusals() > self._baseline[1]
+                # at the limit counts: RLIMIT_NPROC refuses the next task without telling anyone
+                over_tasks = tasks >= self.limits.tasks or confinement.task_refusals() > self._baseline[1]
                 if over_memory or over_tasks:
                     self.memory_exceeded, self.tasks_exceeded = over_memory, over_tasks and not over_memory
                     _kill_tree(pid)

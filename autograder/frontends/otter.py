@@ -83,7 +83,8 @@ def failed_result(assignment, path: Path, error: BaseException):
 
 class AutograderPlugin(AbstractOtterPlugin):
     """Listed in the zip's ``otter_config.json`` with the assignment (its id, or the module
-    defining it) and the kernel limits (``cell_seconds``, ``notebook_seconds``, ``memory_mb``)."""
+    defining it) and the kernel limits (``cell_seconds``, ``notebook_seconds``, ``memory_mb``,
+    ``tasks``, ``disk_mb``: docs/limits.md)."""
 
     def __init__(self, submission_path, submission_metadata, plugin_config):
         super().__init__(submission_path, submission_metadata, plugin_config or {})
@@ -106,7 +107,8 @@ class AutograderPlugin(AbstractOtterPlugin):
         os.environ.update(KERNEL_ENV)
         fields, self._note = isolation()
         self._limits = Limits(**fields, **{key: self.plugin_config[key] for key in
-                                           ("cell_seconds", "notebook_seconds", "memory_mb") if key in self.plugin_config})
+                                           ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb")
+                                           if key in self.plugin_config})
         for dataset in self.assignment.datasets:
             bundled = source / FILES / dataset.filename
             try:  # bundled, else in the image's cache (setup.sh), else downloaded now
