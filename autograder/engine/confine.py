@@ -7,8 +7,8 @@ everything the kernel's processes charge (anonymous memory, ``memfd`` and other 
 memory, its tmpfs files), and the kernel is moved there before it runs a single instruction
 (``enter``, in the forked child before ``exec``). Where none can be had, the same limits hold
 through ``RLIMIT_NPROC`` set inside the sandbox's own user namespace (``rlimit_prefix``) and
-the watcher in ``engine.kernel``, which sums the kernel tree's memory including ``memfd``
-files (``footprint``) and counts its tasks.
+the watcher in ``engine.kernel``, which sums the kernel tree's resident memory and its
+``memfd`` files (``footprint``) and counts its tasks.
 
 Control groups are named ``agk-<grader pid>-<random>``; one whose grader is gone is removed
 by the next grader that makes one (a ``kill -9`` leaves nothing behind for long).
@@ -250,18 +250,17 @@ def rlimit_prefix(python: str, tasks: int, file_bytes: int) -> list[str]:
 # ------------------------------------------------------------------ the watcher's view
 
 
-def _rollup(pid: int) -> int:
-    """Proportional memory of one process (shared pages divided among their users)."""
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _resident(pid: int) -> int:
+    """Resident memory of one process (``/proc/<pid>/statm``: cheap, unlike ``smaps_rollup``,
+    which walks every mapping under the process's memory lock and slowed TensorFlow's training).
+    Mapped shared memory is in it; a ``memfd`` only written to is not (``_shared_files``)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * PAGE
     except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return psutil.Process(pid).memory_info().rss
-    except psutil.Error:
         return 0
 
 
@@ -303,5 +302,5 @@ def footprint(root_pid: int) -> tuple[int, int]:
             tasks += process.num_threads()
         except psutil.Error:
             continue
-        used += _rollup(process.pid) + _shared_files(process.pid, seen)
+        used += _resident(process.pid) + _shared_files(process.pid, seen)
     return used, tasks

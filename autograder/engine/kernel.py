@@ -218,7 +218,7 @@ class KernelSession:
     def _watch(self, client, confinement: confine.Confinement) -> None:
         """Kill the kernel, and everything it started, past its memory or task limit. Counted
         from the outside, whatever the control groups already enforce: the whole tree's
-        proportional memory plus its memfd and shared-memory files, and its threads. A process
+        resident memory plus its memfd and shared-memory files, and its threads. A process
         that ends while being counted is skipped; the watch ends only with the kernel."""
         pid = self._pid(client)
         if pid is None:
