@@ -347,3 +347,27 @@ def _orphan_kernels() -> list[int]:
             if match and not psutil.pid_exists(int(match.group(1))):
                 found.append(process.pid)
     return found
+
+
+def test_under_otter_a_failure_of_the_kit_is_still_a_result(tiny, monkeypatch, tmp_path):
+    """The Gradescope plugin: whatever ``grade_notebook`` raises, otter gets a result (every case
+    at 0 with the kit's error as the reason), so ``results.json`` is written."""
+    import nbformat
+
+    from autograder.engine import grade, records
+    from autograder.engine.kernel import Limits
+    from autograder.frontends.otter import AutograderPlugin
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded during ast construction")
+
+    monkeypatch.setattr(grade, "grade_notebook", broken)
+    plugin = AutograderPlugin(str(tmp_path / "submission.ipynb"), {}, {"assignment": "tiny"})
+    plugin._limits = Limits()
+    returned = plugin.before_execution(nbformat.v4.new_notebook())
+    assert returned.cells == []
+    result = plugin._result
+    assert result.cases and all(case.points == 0 for case in result.cases)
+    assert result.status.startswith(grade.GRADER_ERROR) and "RecursionError" in result.status
+    assert "RecursionError" in result.grader_error
+    assert "RecursionError" in records.feedback_markdown(result, tiny.questions, tiny.title)
