@@ -100,11 +100,17 @@ def _for_submissions(assignment_id: Optional[str], paths: list[Path]):
     known = registry.all_assignments()
     if assignment_id or len(known) == 1:
         return _chosen(assignment_id)[0]
+    from .engine import files
+    from .engine.submission import MAX_BYTES
+
     named = set()
     for path in paths:
+        if files.check_regular_file(path):  # a link, a FIFO, a device: never opened (its row says why)
+            continue
         try:
-            named.add(json.loads(path.read_text(encoding="utf-8"))["metadata"]["otter"]["assignment_name"])
-        except (OSError, ValueError, KeyError, TypeError):
+            with files.open_regular(path, follow=False) as handle:
+                named.add(json.loads(handle.read(MAX_BYTES + 1))["metadata"]["otter"]["assignment_name"])
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             continue
     if len(named) == 1 and next(iter(named)) in known:
         return known[next(iter(named))]
@@ -252,6 +258,9 @@ def report(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
         _fail(str(error))
     except KoreanFontMissing as error:
         _fail(str(error), code=1)
+    except OSError as problem:  # a read-only or full folder for the page
+        _fail(f"cannot write the report: {problem.strerror or problem}"
+              f"{f' ({problem.filename2 or problem.filename})' if problem.filename else ''}")
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"wrote {written}")

@@ -284,6 +284,26 @@ def test_a_broken_grades_folder_is_one_message_and_exit_2(tmp_path):
     assert process.returncode == 2 and "cannot write the grades folder" in process.stderr, process.stderr
 
 
+def test_finding_the_assignment_never_opens_a_fifo_or_a_device(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.ipynb")
+    os.symlink("/dev/zero", folder / "zero.ipynb")
+    (folder / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    process = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out",
+                              str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                             env=subprocess_env())
+    if process.returncode == 2:  # several assignments registered: none named by these files
+        assert "--assignment" in process.stderr and "Traceback" not in process.stderr
+    else:  # one assignment: every file is a row with its reason
+        assert process.returncode == 0, process.stderr[-2000:]
+
+
 @pytest.mark.slow
 @needs_sandbox
 def test_a_hostile_class_is_graded_row_for_row_and_reruns(tiny, built_tiny, tmp_path):

@@ -193,7 +193,7 @@ def load(folder: Path) -> ClassResults:
     if (folder / ROSTER_CHECK).is_file():
         try:
             roster_check = json.loads((folder / ROSTER_CHECK).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             warnings.append(f"{ROSTER_CHECK} is unreadable; the roster section is left out")
     return ClassResults(folder, manifest, records, rows, skipped, warnings, found, roster_check)
 
@@ -275,7 +275,7 @@ def _read_manifest(path: Path, records: list[Record], rows: dict[str, GradesRow]
                 return Manifest(str(data.get("id") or ""), str(data.get("title") or data.get("id") or ""),
                                 questions, dict(data.get("reference_hashes") or {})), True
             warnings.append(f"{MANIFEST} lists no questions: rebuilt from the records")
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
             warnings.append(f"{MANIFEST} is unreadable ({type(error).__name__}): rebuilt from the records")
     else:
         warnings.append(f"no {MANIFEST}: questions rebuilt from the records (no course-text hashes, "
