@@ -92,11 +92,11 @@ def test_memfd_and_short_lived_children_cannot_hide_memory(tiny, tmp_path, mode)
 @pytest.mark.slow
 @needs_sandbox
 def test_the_working_folder_is_capped_and_not_the_hosts_disk(tiny, tmp_path):
-    reserve = ("import os\nfailed = []\nfor folder in ('.', '/tmp', os.path.expanduser('~')):\n"
+    reserve = ("import os\nfailed = []\nfor folder in ('.', '/tmp', os.path.expanduser('~'), '/kernel'):\n"
                "    fd = os.open(os.path.join(folder, 'big'), os.O_CREAT | os.O_WRONLY)\n"
                "    try:\n        os.posix_fallocate(fd, 0, 5 * 2**30)\n    except OSError:\n"
                "        failed.append(folder)\n    os.close(fd)\n"
-               "assert len(failed) == 3, failed\nopen('small.txt', 'w').write('ok')\n")
+               "assert len(failed) == 4, failed\nopen('small.txt', 'w').write('ok')\n")
     outcomes, left = _run(tiny, tmp_path, [reserve, "assert open('small.txt').read() == 'ok'"], disk_mb=64)
     assert outcomes == [("ok", ""), ("ok", "")], outcomes
     assert not any(path.stat().st_size > 2**20 for path in tmp_path.rglob("*") if path.is_file())

@@ -8,7 +8,8 @@ network. So a cell cannot read the answer key, the grades, the cache or other su
 whatever it tries (``sys.path``, the finder, ``/proc/<parent>``, a walk of ``/``).
 
 The kernel talks to the grader over Unix sockets (jupyter_client's ``ipc`` transport) in a
-short private folder bound into the sandbox; bwrap's options reach it through a pipe
+tmpfs of its own (``/kernel``), which the grader reaches through ``/proc/<kernel>/root``, so no
+folder of the host is writable from inside; bwrap's options reach it through a pipe
 (``--args FD``), so ``/proc/1/cmdline`` inside names no host path. ``--die-with-parent``
 ends the kernel with the worker that started it (even SIGKILL).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.metadata
+import json
 import os
 import shutil
 import signal
@@ -25,6 +27,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +46,9 @@ TMP_BYTES = 256 * 2**20  # /tmp and the home: tmpfs pages are in no process's me
 SHM_BYTES = 64 * 2**20
 WORK_BYTES = 512 * 2**20  # the working folder's default size (Limits.disk_mb)
 WORKDIR = "/submission"  # the kernel's working folder, inside the sandbox
+SOCKETS = "/kernel"  # the kernel's connection file and Unix sockets, inside the sandbox
+SOCKETS_BYTES = 2**20
+INSIDE_CONNECTION = "inside.json"  # the connection file as the kernel reads it (beside the grader's)
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd",
                 "/etc/group", "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts", "/etc/mime.types", "/etc/ssl")
 
@@ -154,7 +160,12 @@ class Sandbox:
         # The working folder is a tmpfs at a fixed path whose parent is the read-only root: the
         # kernel cannot fill the host's disk, nor swap the folder for a link (the grader reads
         # probe results through /proc/<kernel>/root, see ``inside``).
-        options += ["--size", str(self.work_bytes), "--tmpfs", WORKDIR, "--bind", str(self.sockets), str(self.sockets),
+        # The kernel's sockets, too, live in a tmpfs of its own: nothing of the host is writable
+        # from inside. Its connection file (naming them by their inside path) is bound read-only;
+        # the grader connects through /proc/<kernel>/root (``SandboxedKernelManager``).
+        options += ["--size", str(self.work_bytes), "--tmpfs", WORKDIR,
+                    "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS,
+                    "--ro-bind", str(self.sockets / INSIDE_CONNECTION), f"{SOCKETS}/kernel.json",
                     "--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
         for key, value in {**BASE_ENV, **self.env}.items():
             options += ["--setenv", key, str(value)]
@@ -193,6 +204,7 @@ class SandboxedKernelManager(LimitedKernelManager):
         super().__init__(**kwargs)
         self.sandbox: Sandbox | None = None
         self._options_fd: int | None = None
+        self._sandboxed: int | None = None
 
     def configure(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -200,6 +212,14 @@ class SandboxedKernelManager(LimitedKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)  # with the rlimits' prefix: run inside
+        # the connection file is written by now: the kernel's copy names its sockets inside
+        with open(self.connection_file, encoding="utf-8") as handle:
+            info = json.load(handle)
+        info["ip"] = f"{SOCKETS}/kernel-ipc"
+        inside = self.sandbox.sockets / INSIDE_CONNECTION
+        inside.write_text(json.dumps(info), encoding="utf-8")
+        inside.chmod(0o600)
+        command = [f"{SOCKETS}/kernel.json" if part == self.connection_file else part for part in command]
         read, write = os.pipe()  # bwrap --args FD: NUL-separated options (a pipe holds 64 KiB)
         os.write(write, b"".join(option.encode() + b"\0" for option in self.sandbox.options()))
         os.close(write)
@@ -215,10 +235,33 @@ class SandboxedKernelManager(LimitedKernelManager):
             if self._options_fd is not None:
                 os.close(self._options_fd)
                 self._options_fd = None
+        # From now on the grader reaches the sockets through the kernel's own root.
+        pid = await self._sandboxed_pid()
+        if pid is not None:
+            self.ip = f"/proc/{pid}/root{SOCKETS}/kernel-ipc"
+
+    async def _sandboxed_pid(self, seconds: float = 30) -> int | None:
+        """The first process bwrap starts in the sandbox, once the sandbox is set up (its
+        root is then the sandbox's): the kernel, below bwrap's two processes."""
+        import asyncio
+
+        process = getattr(self.provisioner, "process", None)
+        deadline = time.monotonic() + seconds
+        while process is not None and time.monotonic() < deadline:
+            try:
+                for child in psutil.Process(process.pid).children():
+                    grandchildren = child.children()
+                    if grandchildren:
+                        self._sandboxed = grandchildren[0].pid
+                        return self._sandboxed
+            except psutil.Error:
+                return None
+            await asyncio.sleep(0.01)
+        return None
 
     def inside(self, path: str) -> str:
         """Where the grader reads a file of the kernel's own folders (its tmpfs)."""
-        pid = self.kernel_pid()
+        pid = getattr(self, "_sandboxed", None) or self.kernel_pid()
         if pid is None:
             raise OSError("the kernel is not running")
         return f"/proc/{pid}/root{path}"
