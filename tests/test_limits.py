@@ -61,10 +61,8 @@ def _run(tiny, tmp_path, cells, **limits):
 @pytest.mark.slow
 @needs_sandbox
 def test_a_thread_bomb_and_a_fork_bomb_are_stopped_and_nothing_is_left(tiny, tmp_path, mode):
-    thread_bomb = ("import threading, time\nthreads = []\nwhile True:\n"
-                   "    try:\n        t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
-                   "        t.start()\n        threads.append(t)\n    except RuntimeError:\n        pass\n")
-    fork_bomb = "import subprocess, time\nsubprocess.Popen(['sh', '-c', 'f(){ f|f& };f'])\ntime.sleep(20)\n"
+    from corpus.limits import FORK_BOMB as fork_bomb, THREAD_BOMB as thread_bomb
+
     if mode == "watcher" and os.geteuid() == 0:
         # The kernel exempts root from RLIMIT_NPROC: only the watcher's poll bounds a bomb
         # (docs/limits.md), which is not a thing to set off on a shared test machine.
@@ -78,11 +76,9 @@ def test_a_thread_bomb_and_a_fork_bomb_are_stopped_and_nothing_is_left(tiny, tmp
 @pytest.mark.slow
 @needs_sandbox
 def test_memfd_and_short_lived_children_cannot_hide_memory(tiny, tmp_path, mode):
-    # two files: each stays under the largest file the kernel may write (disk_mb)
-    memfd = ("import os, time\nblock = b'x' * 2**20\nfds = [os.memfd_create('hidden') for _ in range(2)]\n"
-             "for fd in fds:\n    for _ in range(400):\n        os.write(fd, block)\ntime.sleep(3)\n")
-    children = ("import subprocess, time\nheld = []\nfor _ in range(400):\n"
-                "    subprocess.run(['true'])\n    held.append(b'y' * (4 * 2**20))\ntime.sleep(3)\n")
+    from corpus.limits import growing_beside_children, memfd
+
+    memfd, children = memfd(800), growing_beside_children(1600)
     outcomes, left = _run(tiny, tmp_path, ["x = 1", memfd, children, "y = x + 1"], memory_mb=600)
     assert [status for status, _ in outcomes] == ["ok", "died", "died", "ok"], outcomes
     assert all("메모리 한도(600 MB)" in error for _, error in outcomes[1:3]), outcomes
@@ -92,11 +88,9 @@ def test_memfd_and_short_lived_children_cannot_hide_memory(tiny, tmp_path, mode)
 @pytest.mark.slow
 @needs_sandbox
 def test_the_working_folder_is_capped_and_not_the_hosts_disk(tiny, tmp_path):
-    reserve = ("import os\nfailed = []\nfor folder in ('.', '/tmp', os.path.expanduser('~'), '/kernel'):\n"
-               "    fd = os.open(os.path.join(folder, 'big'), os.O_CREAT | os.O_WRONLY)\n"
-               "    try:\n        os.posix_fallocate(fd, 0, 5 * 2**30)\n    except OSError:\n"
-               "        failed.append(folder)\n    os.close(fd)\n"
-               "assert len(failed) == 4, failed\nopen('small.txt', 'w').write('ok')\n")
+    from corpus.limits import FALLOCATE
+
+    reserve = FALLOCATE + "assert len(failed) == 4, failed\nopen('small.txt', 'w').write('ok')\n"
     outcomes, left = _run(tiny, tmp_path, [reserve, "assert open('small.txt').read() == 'ok'"], disk_mb=64)
     assert outcomes == [("ok", ""), ("ok", "")], outcomes
     assert not any(path.stat().st_size > 2**20 for path in tmp_path.rglob("*") if path.is_file())
@@ -321,8 +315,9 @@ def test_a_hostile_class_is_graded_row_for_row_and_reruns(tiny, built_tiny, tmp_
     folder.mkdir()
     outside.mkdir()
     reference = materialize(Variant("reference", "right"), student, solution, folder)
-    deep = "x = " + "+".join(["1"] * 20_000) + "\n"
-    materialize(Variant("deep", "right", append=(deep, "a = 1\n" * 6000)), student, solution, folder)
+    from corpus.limits import DEEP_EXPRESSION, LONG_CELL
+
+    materialize(Variant("deep", "right", append=(DEEP_EXPRESSION, LONG_CELL)), student, solution, folder)
     materialize(Variant("slow", "right", append=("import time\ntime.sleep(8)",) * 6), student, solution, folder)
     hidden = materialize(Variant("theirs", "right"), student, solution, outside)
     for kit_name in ("grades.csv", "assignment.json"):
