@@ -234,14 +234,16 @@ class Confinement:
         self.groups = []
 
 
-def rlimit_prefix(python: str, tasks: int, file_bytes: int) -> list[str]:
+def rlimit_prefix(python: str, tasks: int | None, file_bytes: int) -> list[str]:
     """A command prefix that sets RLIMIT_NPROC and RLIMIT_FSIZE, then runs the rest.
 
     Run inside the sandbox, after bwrap made its user namespace: the task count is then that
     namespace's own (the grader's other processes do not use it up). It binds a grader that is
-    not root; for root the control group does it (the kernel exempts root from RLIMIT_NPROC)."""
+    not root; for root the control group does it (the kernel exempts root from RLIMIT_NPROC).
+    ``tasks`` None: no task rlimit (a kernel outside any namespace of its own would share the
+    count with every process of the grader's user)."""
     code = ("import os,resource,sys;"
-            f"resource.setrlimit(resource.RLIMIT_NPROC,({tasks},{tasks}));"
+            + (f"resource.setrlimit(resource.RLIMIT_NPROC,({tasks},{tasks}));" if tasks else "") +
             f"resource.setrlimit(resource.RLIMIT_FSIZE,({file_bytes},{file_bytes}));"
             "os.execvp(sys.argv[1],sys.argv[1:])")
     return [python, "-c", code]

@@ -188,7 +188,10 @@ class KernelSession:
                                   sandbox.UserKernelManager if self.limits.run_as else sandbox.LimitedKernelManager))
         client.km = client.create_kernel_manager()
         self._confinement = confine.Confinement.create(self.limits.tasks, self.limits.memory_mb * 2**20)
-        client.km.limit(self._confinement, self.limits.tasks, self.limits.disk_mb * 2**20)
+        # RLIMIT_NPROC only where the kernel's tasks are counted apart (a user namespace of its
+        # own, or a user of its own); elsewhere the control group and the watcher hold the limit
+        own_count = self.limits.sandbox or bool(self.limits.run_as)
+        client.km.limit(self._confinement, self.limits.tasks if own_count else None, self.limits.disk_mb * 2**20)
         if self.limits.run_as and not self.limits.sandbox:
             client.km.configure(self.limits.run_as, self.workdir)
         if self.limits.sandbox:

@@ -179,9 +179,9 @@ class LimitedKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.confinement: confine.Confinement | None = None
-        self.rlimits: tuple[int, int] | None = None  # (tasks, bytes per file)
+        self.rlimits: tuple[int | None, int] | None = None  # (tasks, bytes per file)
 
-    def limit(self, confinement: "confine.Confinement", tasks: int, file_bytes: int) -> None:
+    def limit(self, confinement: "confine.Confinement", tasks: int | None, file_bytes: int) -> None:
         self.confinement, self.rlimits = confinement, (tasks, file_bytes)
 
     def _limited(self, command: list[str]) -> list[str]:
