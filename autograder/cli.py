@@ -124,11 +124,17 @@ def _for_submissions(assignment_id: Optional[str], paths: list[Path]):
     known = registry.all_assignments()
     if assignment_id or len(known) == 1:
         return _chosen(assignment_id)[0]
+    from .engine import files
+    from .engine.submission import MAX_BYTES
+
     named = set()
     for path in paths:
+        if files.check_regular_file(path):  # a link, a FIFO, a device: never opened (its row says why)
+            continue
         try:
-            named.add(json.loads(path.read_text(encoding="utf-8"))["metadata"]["otter"]["assignment_name"])
-        except (OSError, ValueError, KeyError, TypeError):
+            with files.open_regular(path, follow=False) as handle:
+                named.add(json.loads(handle.read(MAX_BYTES + 1))["metadata"]["otter"]["assignment_name"])
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             continue
     if len(named) == 1 and next(iter(named)) in known:
         return known[next(iter(named))]
@@ -181,6 +187,8 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
                                      help="Reuse training-check results of identical code (kept in DIR/.cache)."),
           cell_timeout: int = typer.Option(120, "--cell-timeout", min=1, help="Seconds one notebook cell may run."),
           memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
+          submission_timeout: int = typer.Option(2400, "--submission-timeout", min=10,
+                                                 help="Seconds one submission may take in all (docs/limits.md)."),
           device: str = typer.Option("auto", "--device", help="Where training runs: auto (a GPU when TensorFlow "
                                      "lists one), cpu, or gpu (an error when there is none)."),
           use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
@@ -230,7 +238,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
         _require_gpu()
     sandboxed = _sandbox_policy(use_sandbox, require_sandbox)
     limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
-                     sandbox=sandboxed)
+                     sandbox=sandboxed, submission_seconds=submission_timeout)
     finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
@@ -246,6 +254,11 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
         try:
             grade_all(assignment, paths, out, data, jobs=jobs, force=force,
                       cache=out / ".cache" if cache else None, limits=limits, on_result=shown)
+        except OSError as problem:  # the grades folder: read-only, full, a file where a folder goes
+            progress.stop()
+            _fail(f"cannot write the grades folder {out}: {problem.strerror or problem}"
+                  f"{f' ({problem.filename2 or problem.filename})' if problem.filename else ''}. What was finished is kept; "
+                  "fix the folder and run the same command again.")
         except Interrupted as stop:
             progress.stop()
             _after_grading(out, intake, finished, policy)
@@ -317,6 +330,9 @@ def report(grades_dir: Path = typer.Argument(..., help="A folder written by `aut
         _fail(str(error))
     except KoreanFontMissing as error:
         _fail(str(error), code=1)
+    except OSError as problem:  # a read-only or full folder for the page
+        _fail(f"cannot write the report: {problem.strerror or problem}"
+              f"{f' ({problem.filename2 or problem.filename})' if problem.filename else ''}")
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"wrote {written}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import assignment as registry
-from autograder.engine.batch import grade_all
+from autograder.engine.batch import DUPLICATE, grade_all
 from autograder.engine.grade import expected_observations
 from autograder.engine.kernel import Limits
 from corpus import inprocess, materialize
@@ -70,10 +70,11 @@ def test_variant_gets_its_verdict(graded, assignment_id, variant):
     scores = {question: result.score(question) for question in variant.expected(assignment)}
     assert scores == variant.expected(assignment), result.status
     assert result.possible() == 100 and not result.grader_error
+    status = "; ".join(p for p in result.status.split("; ") if not p.startswith(DUPLICATE)) or "ok"
     if variant.status == "ok":
-        assert result.status == "ok"
+        assert status == "ok"
     elif variant.status is not None:
-        assert variant.status in result.status
+        assert variant.status in status
 
 
 def _training(assignment):
@@ -86,7 +87,7 @@ def test_identical_copies_get_identical_rows_and_the_same_code_trains_once(grade
     ch02 = registry.get("ch02")
     results, _ = graded("ch02")
     same = [results[name] for name in ["reference", *COPIES["ch02"]]]
-    assert {(r.total, r.status) for r in same} == {(100, "ok")}
+    assert {(r.total, r.status.split("; ")[0].split(":")[0]) for r in same} == {(100, DUPLICATE)}  # flagged, kept
     # Every submission whose training code is the same (the copies, and the hostile ones
     # that only add cells) shares one training: one worker ran it, the others were served it.
     from autograder.engine import submission

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import signal
 import threading
 import time
@@ -31,9 +30,11 @@ import psutil
 
 from . import files, records, sandbox
 from .cache import ProbeCache
+from .cases import judge_question
 from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
 from .kernel import Limits, kill_live_kernels
 
+DUPLICATE = "중복 제출"  # starts the status note of a file with the same bytes as another submission
 WORKER_STOP_SECONDS = 10  # after SIGTERM, a worker has this long to stop its kernels
 
 
@@ -47,7 +48,7 @@ def find_notebooks(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
     unique, seen = [], set()
     for path in found:
-        key = path.resolve()
+        key = Path(os.path.abspath(path))  # not resolved: a link is its own entry (refused, with its reason)
         if key not in seen:
             seen.add(key)
             unique.append(path)
@@ -58,13 +59,25 @@ def names_for(paths: list[Path]) -> dict[Path, str]:
     """A folder-safe name per submission: the file stem, made unique with a suffix."""
     names, used = {}, set()
     for path in paths:
-        base = re.sub(r"[^\w.-]+", "_", path.stem, flags=re.UNICODE).strip("._") or "submission"
+        base = files.output_name(path.stem)  # never one of the kit's own names in the grades folder
         name, counter = base, 2
         while name in used:
             name, counter = f"{base}-{counter}", counter + 1
         used.add(name)
         names[path] = name
     return names
+
+
+def _duplicates(paths: list[Path], names: dict[Path, str]) -> dict[Path, list[str]]:
+    """Submission -> the names of the others with the same bytes (SHA-256). Each is still graded
+    and keeps its row; the status says what it is a copy of."""
+    by_digest: dict[str, list[Path]] = {}
+    for path in paths:
+        key = files.digest(path)
+        if key:
+            by_digest.setdefault(key, []).append(path)
+    return {Path(str(path)): [names[other] for other in group if other != path]
+            for group in by_digest.values() if len(group) > 1 for path in group}
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,21 @@ def _died(job: Job, exitcode: int | None, seconds: float, possible: Callable[[Jo
     return result
 
 
+def _overran(busy: list[_Worker], seconds: float) -> list[_Worker]:
+    """Workers whose submission has taken longer than ``seconds`` (and has not just finished)."""
+    now = time.monotonic()
+    late = []
+    for worker in busy:
+        if seconds and now - worker.started > seconds:
+            try:
+                done = worker.connection.poll()
+            except (EOFError, OSError):
+                done = False
+            if not done:
+                late.append(worker)
+    return late
+
+
 def _run(pending: list[Job], settings: Settings, jobs: int, finish: Callable[[SubmissionResult], None],
          unfinished: Callable[[Job, str], SubmissionResult]) -> None:
     context = get_context("spawn")
@@ -178,7 +206,16 @@ def _run(pending: list[Job], settings: Settings, jobs: int, finish: Callable[[Su
                 if worker.job is None and queue:
                     worker.give(queue.popleft())
             busy = [worker for worker in workers if worker.job]
-            wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=5)
+            wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=1)
+            for worker in _overran(busy, settings.limits.submission_seconds):
+                job, seconds = worker.job, time.monotonic() - worker.started
+                _stop([worker])  # the worker, its kernels and whatever they started
+                workers.remove(worker)
+                result = unfinished(job, f"채점 시간 한도({settings.limits.submission_seconds}초)를 넘어 이 제출물의 "
+                                         "채점을 멈췄습니다.")
+                result.seconds = seconds
+                finish(result)
+            busy = [worker for worker in busy if worker in workers]
             for worker in busy:
                 data = None
                 try:
@@ -219,13 +256,18 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     out = out.resolve()  # the kernels see files by their absolute paths
     out.mkdir(parents=True, exist_ok=True)
     files.remove_orphans(out)  # left by a run that was killed mid-write
+    files.remove_dead_temporaries()  # and its kernels' folders in the system's temporary folder
     data = {dataset: dataset.local_copy(path, out / ".data") if dataset.local_copy else path
             for dataset, path in data.items()}
     records.write_manifest(assignment, out, {"reference_hashes": reference_hashes(assignment)})
     names = names_for(paths)
     results: list[SubmissionResult] = []
     pending: list[Job] = []
+    refused: dict[Path, str] = {path: reason for path in names if (reason := files.check_regular_file(path))}
+    duplicates = _duplicates([path for path in names if path not in refused], names)
     for path, name in names.items():
+        if path in refused:
+            continue
         previous = None if force else records.read_record(out / name)
         if previous is not None and previous.path == str(path) and not previous.grader_error \
                 and previous.file_sha256 == files.digest(path):
@@ -240,6 +282,10 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
               and folder.name not in set(names.values()) and (record := records.read_record(folder)) is not None]
 
     def finish(result: SubmissionResult) -> None:
+        same = duplicates.get(Path(result.path))
+        if same and DUPLICATE not in result.status:
+            note = f"{DUPLICATE}: {', '.join(same)}와(과) 내용이 같은 파일입니다"
+            result.status = note if result.status == "ok" else f"{result.status}; {note}"
         records.write_submission(result, assignment, out / result.submission)
         results.append(result)
         records.write_grades(others + results, question_list, out / "grades.csv")
@@ -247,14 +293,16 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
             on_result(result, False)
 
     def unfinished(job: Job, reason: str) -> SubmissionResult:
-        from .cases import judge_question
-
-        cases = [r for q in question_list for r in judge_question(q, None, settings.expected[q.id], reason)]
+        cases = [r for q in question_list for r in judge_question(q, None, {}, reason)]
         return SubmissionResult(job.name, str(job.path), cases, reason, assignment=assignment.id,
                                 file_sha256=files.digest(job.path))
 
     def terminated(signum, frame):
         raise Interrupted(f"signal {signum}")
+
+    for path, reason in refused.items():  # a row with its reason; its file is never opened
+        cases = [r for q in question_list for r in judge_question(q, None, {}, reason)]
+        finish(SubmissionResult(names[path], str(path), cases, reason, assignment=assignment.id))
 
     main_thread = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGTERM, terminated) if main_thread else None

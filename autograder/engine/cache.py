@@ -21,8 +21,6 @@ import symtable
 import time
 from pathlib import Path
 
-from IPython.core.inputtransformer2 import TransformerManager
-
 from . import files, kernel_code, submission
 
 
@@ -31,10 +29,12 @@ def _reads(source: str) -> set[str]:
     every definition in the notebook matters), and at top level unless an earlier statement of
     the same cell bound the name (``x = ...`` then ``print(x)`` reads its own ``x``).
     Parameters and local variables are not globals, so they do not widen the key."""
-    python = TransformerManager().transform_cell(source)
+    python = submission.python_of(source)
+    if python is None:
+        return set()
     try:
         tree, top = ast.parse(python), symtable.symtable(python, "<cell>", "exec")
-    except (SyntaxError, ValueError):
+    except submission.PARSE_ERRORS:  # a syntax error, or too deep to parse: the cell's own problem
         return set()
     names, tables = set(), list(top.get_children())
     while tables:  # functions (and the methods of classes), read when called
@@ -101,6 +101,29 @@ def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submissi
     return digest.hexdigest()
 
 
+def _valid_key(path: Path) -> bytes | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        return bytes.fromhex(text) if len(text) == 64 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, whole or not at all."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
 class ProbeCache:
     """Observations on disk, one JSON file per key, shared by every worker of a batch.
 
@@ -120,22 +143,21 @@ class ProbeCache:
         self._secret: bytes | None = None
 
     def secret(self) -> bytes:
-        """The signing key, made on first use (by whichever worker comes first)."""
+        """The signing key, made on first use (by whichever worker comes first). A key file that
+        is not 64 hex digits (empty or cut short by a full disk) is never used: it is replaced,
+        under a lock and by an atomic rename, so every worker ends up with the same whole key."""
         if self._secret is None:
             path = self.folder / self.SECRET
             self.folder.mkdir(parents=True, exist_ok=True)
-            try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(descriptor, "w") as handle:
-                    handle.write(secrets.token_hex(32))
-            except FileExistsError:
-                pass
-            for _ in range(50):  # another worker may be writing it this very moment
-                text = path.read_text().strip()
-                if len(text) == 64:
-                    break
-                time.sleep(0.05)
-            self._secret = bytes.fromhex(text)
+            with open(self.folder / f"{self.SECRET}.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                key = _valid_key(path)
+                if key is None:
+                    _write_private(path, secrets.token_hex(32))
+                    key = _valid_key(path)
+                if key is None:
+                    raise OSError(f"the cache's signing key {path} cannot be written")
+            self._secret = key
         return self._secret
 
     def _mac(self, key: str, body: str) -> str:

@@ -44,7 +44,11 @@ def normalized_hash(source: str, name: str) -> str | None:
     definition = find_definition(source, name)
     if definition is None or is_stub(definition):
         return None
-    return hashlib.sha256(normalized_dump(definition).encode("utf-8")).hexdigest()[:HASH_CHARS]
+    try:
+        dump = normalized_dump(definition)
+    except (RecursionError, MemoryError):  # too deeply nested to compare: no hash, no crash
+        return None
+    return hashlib.sha256(dump.encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
 def find_definition(source: str, name: str) -> ast.AST | None:
@@ -57,7 +61,7 @@ def find_definition(source: str, name: str) -> ast.AST | None:
         python = source
     try:
         module = ast.parse(python)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
         return None
     found = None
     for statement in module.body:

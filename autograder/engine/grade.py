@@ -172,7 +172,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
-        with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir:
+        with tempfile.TemporaryDirectory(prefix=files.temporary_prefix("autograder-grade-")) as workdir:
             observed, reasons = {}, {}  # question -> its observations, or why it has none
             with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
                 for outcome in session.run_cells():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -27,7 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
-from . import kernel_code, sandbox
+from . import confine, files, kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
@@ -36,6 +37,7 @@ KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHA
 # The notebook's self-check tool: imported by its setup cell, never needed to grade it (its
 # calls are stripped), and slow to import; an inert stand-in takes its place in graded kernels.
 SELF_CHECK_TOOLS = ("otter",)
+PROBE_BYTES = 256 * 2**20  # the most a probe's result file may hold
 LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
 
 
@@ -43,7 +45,10 @@ LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see ki
 class Limits:
     cell_seconds: int = 120  # one notebook cell
     notebook_seconds: int = 900  # all notebook cells together
-    memory_mb: int = 4096  # resident memory of the kernel and its children
+    memory_mb: int = 4096  # the kernel's whole footprint: its processes, shared memory, memfd, its tmpfs files
+    tasks: int = 512  # processes and threads of the kernel together (thread and fork bombs)
+    disk_mb: int = 512  # its working folder (a tmpfs in the sandbox; else the largest file it may write)
+    submission_seconds: int = 2400  # one submission in a batch, all kernels and probes together
     output_chars: int = 200_000  # printed text kept per stream
     restarts: int = 3
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
@@ -120,11 +125,29 @@ def kill_live_kernels() -> None:
     LIVE_KERNELS.clear()
 
 
+def _kill_tree(pid: int) -> None:
+    """Kill a process and every descendant; ones already gone are skipped."""
+    try:
+        process = psutil.Process(pid)
+        children = process.children(recursive=True)
+    except psutil.Error:
+        return
+    for each in [process, *children]:
+        try:
+            each.kill()
+        except psutil.Error:
+            pass
+
+
 def _read_plain_file(path: Path) -> str:
-    """A file the kernel wrote, refusing a symbolic link it might have put there instead."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(descriptor, encoding="utf-8") as handle:
-        return handle.read()
+    """A file the kernel wrote, refusing a symbolic link, a FIFO or a device it might have put
+    there instead (never blocking on one), and anything past ``PROBE_BYTES``."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > PROBE_BYTES:
+            raise OSError("not a regular file of a probe's size")
+        return handle.read(PROBE_BYTES + 1).decode("utf-8")
 
 
 def _error_text(cell) -> str:
@@ -146,6 +169,8 @@ class KernelSession:
         self.outcomes: dict[int, CellOutcome] = {}
         self.skip: set[int] = set()
         self.memory_exceeded = False
+        self.tasks_exceeded = False
+        self._confinement: confine.Confinement | None = None
         self._client: NotebookClient | None = None
         self._restarts = 0
         self._sockets: Path | None = None
@@ -159,15 +184,22 @@ class KernelSession:
             interrupt_on_timeout=True, record_timing=False, iopub_timeout=10,
             error_on_timeout={"ename": "CellTimeoutError", "evalue": "시간 제한 초과", "traceback": []},
             resources={"metadata": {"path": str(self.workdir)}},
-            **({"kernel_manager_class": sandbox.SandboxedKernelManager} if self.limits.sandbox else
-               {"kernel_manager_class": sandbox.UserKernelManager} if self.limits.run_as else {}))
+            kernel_manager_class=(sandbox.SandboxedKernelManager if self.limits.sandbox else
+                                  sandbox.UserKernelManager if self.limits.run_as else sandbox.LimitedKernelManager))
         client.km = client.create_kernel_manager()
+        self._confinement = confine.Confinement.create(self.limits.tasks, self.limits.memory_mb * 2**20)
+        # RLIMIT_NPROC only where the kernel's tasks are counted apart (a user namespace of its
+        # own, or a user of its own); elsewhere the control group and the watcher hold the limit
+        own_count = self.limits.sandbox or bool(self.limits.run_as)
+        client.km.limit(self._confinement, self.limits.tasks if own_count else None, self.limits.disk_mb * 2**20)
         if self.limits.run_as and not self.limits.sandbox:
             client.km.configure(self.limits.run_as, self.workdir)
         if self.limits.sandbox:
-            self._sockets = Path(tempfile.mkdtemp(prefix="agk-"))  # short: a socket path has 108 bytes
+            # short (a socket path has 108 bytes), and named by its owner (a killed run's is removed)
+            self._sockets = Path(tempfile.mkdtemp(prefix=files.temporary_prefix("agk-")))
             client.km.configure(sandbox.Sandbox(self.workdir, self._sockets, self.setup.read_only,
-                                                dict(self.setup.env), self.setup.hidden))
+                                                dict(self.setup.env), self.setup.hidden,
+                                                work_bytes=self.limits.disk_mb * 2**20))
             env = None  # the sandbox's own (bwrap --clearenv)
         else:  # never the grader's PYTHONPATH: the kit would be one import away
             env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | dict(self.setup.env)
@@ -178,32 +210,47 @@ class KernelSession:
         pid = self._pid(client)
         if pid is not None:
             LIVE_KERNELS.add(pid)
-        threading.Thread(target=self._watch_memory, args=(client,), daemon=True).start()
+        self._baseline = (self._confinement.oom_kills(), self._confinement.task_refusals())
+        threading.Thread(target=self._watch, args=(client, self._confinement), daemon=True).start()
         self._execute(self.setup.harness, 120)
 
     def _pid(self, client) -> int | None:
         process = getattr(getattr(client.km, "provisioner", None), "process", None)
         return getattr(process, "pid", None)
 
-    def _watch_memory(self, client) -> None:
+    def _watch(self, client, confinement: confine.Confinement) -> None:
+        """Kill the kernel, and everything it started, past its memory or task limit. Counted
+        from the outside, whatever the control groups already enforce: the whole tree's
+        resident memory plus its memfd and shared-memory files, and its threads. A process
+        that ends while being counted is skipped; the watch ends only with the kernel."""
         pid = self._pid(client)
         if pid is None:
             return
-        limit = self.limits.memory_mb * 1024 * 1024
-        try:
-            process = psutil.Process(pid)
-            while self._client is client and process.is_running():
-                used = process.memory_info().rss + sum(
-                    child.memory_info().rss for child in process.children(recursive=True))
-                if used > limit:
-                    self.memory_exceeded = True
-                    for child in process.children(recursive=True):
-                        child.kill()
-                    process.kill()
+        limit = self.limits.memory_mb * 2**20
+        tick = 0
+        while self._client is client:
+            tick += 1
+            try:
+                if not psutil.Process(pid).is_running():
                     return
-                time.sleep(0.2)
-        except psutil.Error:
-            return
+                # With control groups the kernel enforces both limits and the counters tell; the
+                # tree is then counted once a second, not five times (a scan of every process).
+                counted = not confinement.groups or tick % 5 == 0
+                used, tasks = confine.footprint(pid) if counted else (0, 0)
+                over_memory = used > limit or confinement.oom_kills() > self._baseline[0]
+                # at the limit counts: RLIMIT_NPROC refuses the next task without telling anyone
+                over_tasks = tasks >= self.limits.tasks or confinement.task_refusals() > self._baseline[1]
+                if over_memory or over_tasks:
+                    self.memory_exceeded, self.tasks_exceeded = over_memory, over_tasks and not over_memory
+                    _kill_tree(pid)
+                    confinement.kill_all()
+                    return
+            except psutil.NoSuchProcess as gone:
+                if gone.pid == pid:
+                    return
+            except Exception:  # never a reason to stop watching
+                pass
+            time.sleep(0.2)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -215,6 +262,9 @@ class KernelSession:
         except Exception:
             pass
         LIVE_KERNELS.discard(pid)
+        if self._confinement is not None:  # whatever the kernel left (daemons, a stuck fork bomb)
+            self._confinement.close()
+            self._confinement = None
         if self._sockets is not None:
             shutil.rmtree(self._sockets, ignore_errors=True)
             self._sockets = None
@@ -239,12 +289,36 @@ class KernelSession:
             self._client.execute_cell(cell, index)
         except DeadKernelError:
             return "died", ""
+        except ValueError:  # a message cut short by a kill (jupyter_client: "Invalid Signature")
+            pid = self._pid(self._client)
+            if pid is not None:
+                _kill_tree(pid)
+            return "died", ""
         finally:
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if self._limit_hit():  # this cell's doing, even when the kernel survived it
+            return "died", ""
         if time.monotonic() - started >= timeout:
             return ("timeout" if self._responsive() else "stuck"), "시간 제한 초과"
         error = _error_text(cell)
         return ("error" if error else "ok"), error
+
+    def _limit_hit(self) -> bool:
+        """Did the kernel reach its memory or task limit (the control groups' counters)? If so,
+        it is killed with everything it started."""
+        confinement = self._confinement
+        if confinement is None or not confinement.groups:
+            return False
+        memory = confinement.oom_kills() > self._baseline[0]
+        tasks = confinement.task_refusals() > self._baseline[1]
+        if not (memory or tasks):
+            return False
+        self.memory_exceeded, self.tasks_exceeded = memory, tasks and not memory
+        pid = self._pid(self._client)
+        if pid is not None:
+            _kill_tree(pid)
+        confinement.kill_all()
+        return True
 
     def _responsive(self) -> bool:
         """After an interrupt, does the kernel answer again?"""
@@ -293,16 +367,25 @@ class KernelSession:
     def _death_reason(self, status: str) -> str:
         if status == "stuck":
             return "시간 제한을 넘긴 뒤 중단되지 않아 커널을 다시 시작했습니다"
+        confinement = self._confinement
+        if confinement is not None and not (self.memory_exceeded or self.tasks_exceeded):
+            time.sleep(0.1)  # the kernel's own counters, when it killed first
+            self.memory_exceeded = confinement.oom_kills() > self._baseline[0]
+            self.tasks_exceeded = not self.memory_exceeded and confinement.task_refusals() > self._baseline[1]
         if self.memory_exceeded:
-            self.memory_exceeded = False
+            self.memory_exceeded = self.tasks_exceeded = False
             return f"메모리 한도({self.limits.memory_mb} MB)를 넘어 커널이 종료되었습니다"
+        if self.tasks_exceeded:
+            self.tasks_exceeded = False
+            return f"프로세스·스레드 수 한도({self.limits.tasks}개)를 넘어 커널이 종료되었습니다"
         return "커널이 종료되었습니다"
 
     def probe(self, specs: dict) -> dict:
         """Run probes in the kernel; keys of ``specs`` map to observations."""
         if self._client is None:
             raise ProbeFailed("커널이 실행 중이 아닙니다.")
-        out_path = self.workdir / f".probe-{uuid.uuid4().hex}.json"
+        name = f".probe-{uuid.uuid4().hex}.json"
+        out_path = Path(sandbox.WORKDIR) / name if self.limits.sandbox else self.workdir / name
         keys = list(specs)
         seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS)) for spec in specs.values())
         status, error = self._execute(probe_source(self.setup.probe_modules, [specs[k] for k in keys], out_path),
@@ -314,8 +397,13 @@ class KernelSession:
         if status == "timeout":
             raise ProbeFailed("채점 중 시간 제한을 넘겼습니다.")
         try:
-            observations = json.loads(_read_plain_file(out_path))
-            out_path.unlink()
+            if self.limits.sandbox:  # its tmpfs, seen through the kernel's own root
+                seen = Path(self._client.km.inside(str(out_path)))
+                observations = json.loads(_read_plain_file(seen))
+                seen.unlink()
+            else:
+                observations = json.loads(_read_plain_file(out_path))
+                out_path.unlink()
         except (OSError, ValueError) as problem:
             raise ProbeFailed(f"채점 결과를 받지 못했습니다 ({error or problem}).") from None
         if not isinstance(observations, list) or len(observations) != len(keys):

@@ -119,7 +119,7 @@ def write_submission(result: SubmissionResult, assignment, folder: Path) -> None
 def read_record(folder: Path) -> SubmissionResult | None:
     try:
         return SubmissionResult.from_dict(json.loads((folder / RECORD).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):  # a deeply nested file too
         return None
 
 

@@ -3,12 +3,13 @@
 The kernel sees the Python installation and its packages read-only, without the kit's own
 (``autograder``, the answer keys, the editable install's finder and ``.pth``, the console
 script); the dataset files read-only; a private writable working folder, ``/tmp`` and a home,
-each on a size-capped tmpfs except the working folder; ``/proc`` of its own processes only; no
+each on a size-capped tmpfs, the working folder too (``/submission``); ``/proc`` of its own processes only; no
 network. So a cell cannot read the answer key, the grades, the cache or other submissions,
 whatever it tries (``sys.path``, the finder, ``/proc/<parent>``, a walk of ``/``).
 
 The kernel talks to the grader over Unix sockets (jupyter_client's ``ipc`` transport) in a
-short private folder bound into the sandbox; bwrap's options reach it through a pipe
+tmpfs of its own (``/kernel``), which the grader reaches through ``/proc/<kernel>/root``, so no
+folder of the host is writable from inside; bwrap's options reach it through a pipe
 (``--args FD``), so ``/proc/1/cmdline`` inside names no host path. ``--die-with-parent``
 ends the kernel with the worker that started it (even SIGKILL).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.metadata
+import json
 import os
 import shutil
 import signal
@@ -25,11 +27,14 @@ import site
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 from jupyter_client.manager import AsyncKernelManager
+
+from . import confine
 
 HOME = "/home/student"
 # The whole environment of a sandboxed kernel, with the kernel environment and the datasets'
@@ -39,6 +44,11 @@ BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": HOME, "TMPDIR": "/tm
             "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONNOUSERSITE": "1"}
 TMP_BYTES = 256 * 2**20  # /tmp and the home: tmpfs pages are in no process's memory, so capped here
 SHM_BYTES = 64 * 2**20
+WORK_BYTES = 512 * 2**20  # the working folder's default size (Limits.disk_mb)
+WORKDIR = "/submission"  # the kernel's working folder, inside the sandbox
+SOCKETS = "/kernel"  # the kernel's connection file and Unix sockets, inside the sandbox
+SOCKETS_BYTES = 2**20
+INSIDE_CONNECTION = "inside.json"  # the connection file as the kernel reads it (beside the grader's)
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd",
                 "/etc/group", "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts", "/etc/mime.types", "/etc/ssl")
 
@@ -109,11 +119,12 @@ def kit_masks(roots: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
 class Sandbox:
     """What one kernel sees."""
 
-    workdir: Path  # private and writable: the kernel's working folder (probe results come back here)
+    workdir: Path  # the grader's folder for this kernel (its working folder when not sandboxed)
     sockets: Path  # the connection file and the Unix sockets
     read_only: tuple[str, ...] = ()  # files bound at their own path (datasets)
     env: dict = field(default_factory=dict)
     roots: tuple[str, ...] = ("autograder", "solutions")  # packages hidden from the kernel
+    work_bytes: int = WORK_BYTES  # the size of its working folder (a tmpfs: the host's disk is never used)
 
     def options(self) -> list[str]:
         """bwrap's options (the command comes after them)."""
@@ -146,14 +157,46 @@ class Sandbox:
             options += ["--ro-bind", "/dev/null", file]
         for path in self.read_only:
             options += ["--ro-bind", path, path]
-        options += ["--bind", str(self.workdir), str(self.workdir), "--bind", str(self.sockets), str(self.sockets),
-                    "--remount-ro", "/", "--chdir", str(self.workdir), "--clearenv"]
+        # The working folder is a tmpfs at a fixed path whose parent is the read-only root: the
+        # kernel cannot fill the host's disk, nor swap the folder for a link (the grader reads
+        # probe results through /proc/<kernel>/root, see ``inside``).
+        # The kernel's sockets, too, live in a tmpfs of its own: nothing of the host is writable
+        # from inside. Its connection file (naming them by their inside path) is bound read-only;
+        # the grader connects through /proc/<kernel>/root (``SandboxedKernelManager``).
+        options += ["--size", str(self.work_bytes), "--tmpfs", WORKDIR,
+                    "--size", str(SOCKETS_BYTES), "--tmpfs", SOCKETS,
+                    "--ro-bind", str(self.sockets / INSIDE_CONNECTION), f"{SOCKETS}/kernel.json",
+                    "--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
         for key, value in {**BASE_ENV, **self.env}.items():
             options += ["--setenv", key, str(value)]
         return options
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class LimitedKernelManager(AsyncKernelManager):
+    """A kernel started in its control groups (``confine.Confinement``, entered between fork
+    and exec) and under its rlimits (set by a prefix of its command, see ``limit``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.confinement: confine.Confinement | None = None
+        self.rlimits: tuple[int | None, int] | None = None  # (tasks, bytes per file)
+
+    def limit(self, confinement: "confine.Confinement", tasks: int | None, file_bytes: int) -> None:
+        self.confinement, self.rlimits = confinement, (tasks, file_bytes)
+
+    def _limited(self, command: list[str]) -> list[str]:
+        return command if self.rlimits is None else [*confine.rlimit_prefix(sys.executable, *self.rlimits), *command]
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return self._limited(super().format_kernel_cmd(extra_arguments))
+
+    async def _async_launch_kernel(self, kernel_cmd, **kwargs):
+        if self.confinement is not None and self.confinement.groups:
+            kwargs["preexec_fn"] = self.confinement.enter
+        await super()._async_launch_kernel(kernel_cmd, **kwargs)
+
+
+class SandboxedKernelManager(LimitedKernelManager):
     """A kernel manager whose kernel runs inside bwrap, over Unix sockets."""
 
     def __init__(self, **kwargs):
@@ -161,13 +204,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self.sandbox: Sandbox | None = None
         self._options_fd: int | None = None
+        self._sandboxed: int | None = None
 
     def configure(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.connection_file = str(sandbox.sockets / "kernel.json")  # the sockets are named after it
 
     def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
+        command = super().format_kernel_cmd(extra_arguments)  # with the rlimits' prefix: run inside
+        # the connection file is written by now: the kernel's copy names its sockets inside
+        with open(self.connection_file, encoding="utf-8") as handle:
+            info = json.load(handle)
+        info["ip"] = f"{SOCKETS}/kernel-ipc"
+        inside = self.sandbox.sockets / INSIDE_CONNECTION
+        inside.write_text(json.dumps(info), encoding="utf-8")
+        inside.chmod(0o600)
+        command = [f"{SOCKETS}/kernel.json" if part == self.connection_file else part for part in command]
         read, write = os.pipe()  # bwrap --args FD: NUL-separated options (a pipe holds 64 KiB)
         os.write(write, b"".join(option.encode() + b"\0" for option in self.sandbox.options()))
         os.close(write)
@@ -183,6 +235,36 @@ class SandboxedKernelManager(AsyncKernelManager):
             if self._options_fd is not None:
                 os.close(self._options_fd)
                 self._options_fd = None
+        # From now on the grader reaches the sockets through the kernel's own root.
+        pid = await self._sandboxed_pid()
+        if pid is not None:
+            self.ip = f"/proc/{pid}/root{SOCKETS}/kernel-ipc"
+
+    async def _sandboxed_pid(self, seconds: float = 30) -> int | None:
+        """The first process bwrap starts in the sandbox, once the sandbox is set up (its
+        root is then the sandbox's): the kernel, below bwrap's two processes."""
+        import asyncio
+
+        process = getattr(self.provisioner, "process", None)
+        deadline = time.monotonic() + seconds
+        while process is not None and time.monotonic() < deadline:
+            try:
+                for child in psutil.Process(process.pid).children():
+                    grandchildren = child.children()
+                    if grandchildren:
+                        self._sandboxed = grandchildren[0].pid
+                        return self._sandboxed
+            except psutil.Error:
+                return None
+            await asyncio.sleep(0.01)
+        return None
+
+    def inside(self, path: str) -> str:
+        """Where the grader reads a file of the kernel's own folders (its tmpfs)."""
+        pid = getattr(self, "_sandboxed", None) or self.kernel_pid()
+        if pid is None:
+            raise OSError("the kernel is not running")
+        return f"/proc/{pid}/root{path}"
 
     def kernel_pid(self) -> int | None:
         """The kernel's own pid, below bwrap's two processes."""
@@ -207,7 +289,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     signal_kernel = _async_signal_kernel
 
 
-class UserKernelManager(AsyncKernelManager):
+class UserKernelManager(LimitedKernelManager):
     """A kernel run as another user (``setpriv``), where bubblewrap cannot run (a container
     that forbids user namespaces, like Gradescope's): the kit's files must then be readable by
     root only, which the Gradescope zip's ``setup.sh`` arranges. The grader runs as root."""
@@ -225,7 +307,7 @@ class UserKernelManager(AsyncKernelManager):
         self.connection_file = str(workdir / ".kernel.json")
 
     def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
+        command = super().format_kernel_cmd(extra_arguments)  # the rlimits as that user, below setpriv
         return ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--init-groups", "--", *command]
 
     def write_connection_file(self, **kwargs):

@@ -1,7 +1,14 @@
 """Reading a submitted notebook and preparing its code for grading.
 
 Broken files are read as far as they can be: invalid JSON is a reason, not a crash; a
-notebook that fails nbformat validation still gives up its code cells. Before execution,
+notebook that fails nbformat validation still gives up its code cells.
+
+Nothing of a submission's size or shape is trusted: only a regular file is opened (never a
+FIFO or a device), a code cell longer than ``MAX_CELL_LINES`` lines or ``MAX_CELL_CHARS``
+characters is not parsed (it becomes a cell that fails with the reason, alone), IPython's
+transforms (quadratic in the magics of a cell) and ``ast.parse`` (recursive: a 20,000-term
+``1+1+...`` exhausts it) are each that cell's problem only, and the whole reading stops past
+``READ_SECONDS``. Before execution,
 the notebook's own demonstration training (``fit(...)``, ``model.fit(...)``) and its otter
 calls (``grader.check(...)``) are stripped: the hidden checks train a fresh model anyway.
 """
@@ -9,13 +16,20 @@ calls (``grader.check(...)``) are stripped: the hidden checks train a fresh mode
 from __future__ import annotations
 
 import ast
+import functools
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_CELL_LINES = 5_000  # the course's longest cell has under 100
+MAX_CELL_CHARS = 200_000
+MAX_CODE_CELLS = 2_000
+READ_SECONDS = 60  # reading and preparing a whole notebook (a course notebook: well under a second)
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, RuntimeError, SystemError, OverflowError)
 STRIPPED_CALLS = {"fit"}  # fit(...) and anything.fit(...)
 STRIPPED_OBJECTS = {"grader"}  # grader.check(...), grader.export(...)
 
@@ -43,17 +57,68 @@ class Submission:
         return f"위에서 {self.positions[index]}번째 셀" + (f" ({line})" if line else "")
 
 
-def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -> Submission:
+def _read_text(path: Path) -> str:
+    """The file's text, if it is a regular file of at most ``MAX_BYTES`` (read without blocking)."""
+    from .files import open_regular
+
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UnreadableSubmission(f"파일이 너무 큽니다 ({path.stat().st_size // 2**20} MB).")
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as problem:
+        raise UnreadableSubmission(f"일반 파일로 읽을 수 없습니다 ({problem.strerror or problem}).") from None
+    if len(data) > MAX_BYTES:
+        raise UnreadableSubmission(f"파일이 너무 큽니다 ({MAX_BYTES // 2**20} MB 초과).")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise UnreadableSubmission("UTF-8 텍스트 파일이 아닙니다.") from None
+
+
+def too_big(source: str) -> str | None:
+    """Why the grader does not parse a cell (Korean), or None."""
+    if len(source) > MAX_CELL_CHARS:
+        return f"셀이 너무 깁니다 ({len(source):,}자, 한도 {MAX_CELL_CHARS:,}자). 채점하지 않았습니다"
+    lines = source.count("\n") + 1
+    if lines > MAX_CELL_LINES:
+        return f"셀이 너무 깁니다 ({lines:,}줄, 한도 {MAX_CELL_LINES:,}줄). 채점하지 않았습니다"
+    return None
+
+
+def refused_cell(reason: str) -> str:
+    """What runs in place of a cell the grader refused: it fails with the reason, alone."""
+    return f"raise RuntimeError({reason!r})\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def python_of(source: str) -> str | None:
+    """The cell as plain Python (IPython's transforms), or None when that is not possible or
+    the cell is too big to try."""
+    if too_big(source):
+        return None
+    try:
+        return TransformerManager().transform_cell(source)
+    except PARSE_ERRORS:
+        return None
+
+
+def parse_cell(source: str) -> ast.Module | None:
+    """The cell's syntax tree, or None (a syntax error, too big, too deeply nested)."""
+    python = python_of(source)
+    if python is None:
+        return None
+    try:
+        return ast.parse(python)
+    except PARSE_ERRORS:
+        return None
+
+
+def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -> Submission:
+    deadline = time.monotonic() + READ_SECONDS
+    text = _read_text(path)
     try:
         document = json.loads(text)
-    except ValueError as error:
-        raise UnreadableSubmission(f"노트북(JSON) 형식이 아닙니다: {error}") from None
+    except (ValueError, RecursionError) as error:
+        raise UnreadableSubmission(f"노트북(JSON) 형식이 아닙니다: {str(error)[:200]}") from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise UnreadableSubmission("노트북에 cells 목록이 없습니다.")
     sources, positions = [], []
@@ -67,10 +132,20 @@ def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -
                 positions.append(position)
     if not sources:
         raise UnreadableSubmission("코드 셀이 하나도 없습니다.")
-    submission = Submission(path, [prepare(source) for source in sources], positions=positions,
-                            first_lines=[first_line(source) for source in sources])
+    if len(sources) > MAX_CODE_CELLS:
+        raise UnreadableSubmission(f"코드 셀이 너무 많습니다 ({len(sources):,}개, 한도 {MAX_CODE_CELLS:,}개).")
+    prepared = []
+    for source in sources:
+        if time.monotonic() > deadline:
+            raise UnreadableSubmission(f"노트북을 읽는 데 {READ_SECONDS}초가 넘게 걸려 채점하지 않았습니다.")
+        reason = too_big(source)
+        prepared.append(refused_cell(reason) if reason else prepare(source))
+    submission = Submission(path, prepared, positions=positions,
+                            first_lines=[first_line(source[:MAX_CELL_CHARS]) for source in sources])
     for index, source in enumerate(sources):
-        tree = _parse(source)
+        if time.monotonic() > deadline:
+            raise UnreadableSubmission(f"노트북을 읽는 데 {READ_SECONDS}초가 넘게 걸려 채점하지 않았습니다.")
+        tree = parse_cell(source)
         if tree is None:
             continue
         kit = kit_modules(tree, kit_roots)
@@ -90,19 +165,10 @@ def first_line(source: str, limit: int = 60) -> str:
     return chosen if len(chosen) <= limit else chosen[: limit - 1] + "…"
 
 
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError):
-        return None
-
-
 def prepare(source: str) -> str:
     """The cell with top-level training and otter calls replaced by ``pass``."""
-    python = TransformerManager().transform_cell(source)
-    try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError):
+    python, tree = python_of(source), parse_cell(source)
+    if python is None or tree is None:
         return source  # the kernel reports the syntax error for this cell alone
     lines = python.splitlines()
     stripped = False

@@ -46,7 +46,7 @@ class KitAutograde(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         from .. import assignment as registry
-        from ..engine import sandbox
+        from ..engine import files, sandbox
         from ..engine.grade import grade_notebook
         from ..engine.kernel import Limits
 
@@ -57,7 +57,7 @@ class KitAutograde(NbGraderPreprocessor):
                 data[dataset] = dataset.resolve(download=True)
             except Exception:
                 pass  # the checks that need it fail with a Korean reason
-        with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as folder:
+        with tempfile.TemporaryDirectory(prefix=files.temporary_prefix("autograder-nbgrader-")) as folder:
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, str(path))
             result = grade_notebook(assignment, path, "submission", data,

@@ -51,9 +51,23 @@ def isolation() -> tuple[dict, str]:
         f"학생 코드는 별도 사용자({STUDENT_USER})로 실행되었습니다 (샌드박스를 쓸 수 없음: {problem})."
 
 
+def failed_result(assignment, path: Path, error: BaseException):
+    """Every case at 0 with a grader-error status: what otter reports when the kit itself failed."""
+    import traceback
+
+    from ..engine.cases import judge_question
+    from ..engine.grade import SubmissionResult, grader_error_status
+
+    reason = grader_error_status(error)
+    cases = [r for q in assignment.questions for r in judge_question(q, None, {}, reason)]
+    return SubmissionResult("submission", str(path), cases, reason, assignment=assignment.id,
+                            grader_error=traceback.format_exc())
+
+
 class AutograderPlugin(AbstractOtterPlugin):
     """Listed in the zip's ``otter_config.json`` with the assignment (its id, or the module
-    defining it) and the kernel limits (``cell_seconds``, ``notebook_seconds``, ``memory_mb``)."""
+    defining it) and the kernel limits (``cell_seconds``, ``notebook_seconds``, ``memory_mb``,
+    ``tasks``, ``disk_mb``: docs/limits.md)."""
 
     def __init__(self, submission_path, submission_metadata, plugin_config):
         super().__init__(submission_path, submission_metadata, plugin_config or {})
@@ -76,7 +90,8 @@ class AutograderPlugin(AbstractOtterPlugin):
         os.environ.update(KERNEL_ENV)
         fields, self._note = isolation()
         self._limits = Limits(**fields, **{key: self.plugin_config[key] for key in
-                                           ("cell_seconds", "notebook_seconds", "memory_mb") if key in self.plugin_config})
+                                           ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb")
+                                           if key in self.plugin_config})
         for dataset in self.assignment.datasets:
             bundled = source / FILES / dataset.filename
             try:  # bundled, else in the image's cache (setup.sh), else downloaded now
@@ -97,8 +112,13 @@ class AutograderPlugin(AbstractOtterPlugin):
 
         from ..engine.grade import grade_notebook
 
-        self._result = grade_notebook(self.assignment, Path(self.submission_path), "submission", self._data,
-                                      self._limits, expected=self._expected)
+        try:
+            self._result = grade_notebook(self.assignment, Path(self.submission_path), "submission", self._data,
+                                          self._limits, expected=self._expected)
+        except BaseException as error:  # never otter's crash: results.json is written all the same
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            self._result = failed_result(self.assignment, Path(self.submission_path), error)
         return nbformat.v4.new_notebook(metadata=submission.metadata)  # otter's kernel runs no student code
 
     def after_grading(self, results):

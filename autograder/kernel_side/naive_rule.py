@@ -111,6 +111,11 @@ def findings(sources: list[dict], rule: Rule = NAIVE) -> list[str]:
             tree = ast.parse(_dedent(source))
         except SyntaxError:
             continue
+        except (RecursionError, MemoryError, SystemError):  # too deep to check: cannot pass the rule
+            label = f"분석할 수 없을 만큼 깊게 중첩된 코드 ({entry.get('name', '?')})"
+            if label not in found:
+                found.append(label)
+            continue
         for node in ast.walk(tree):
             name = rule.forbidden(node)
             if name:

@@ -206,7 +206,7 @@ def load(folder: Path, course: Course | None = None) -> ClassResults:
     if (folder / ROSTER_CHECK).is_file():
         try:
             roster_check = json.loads((folder / ROSTER_CHECK).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             warnings.append(f"{ROSTER_CHECK} is unreadable; the roster section is left out")
     if course.points or course.training_bar is not None:
         manifest = _with_overrides(manifest, course)
@@ -294,7 +294,7 @@ def _read_record(folder: Path) -> tuple[Record | None, str]:
             code_hashes={str(k): (str(v) if v else None) for k, v in dict(hashes).items()},
             cases=cases,
         ), ""
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         return None, f"result.json을 읽을 수 없습니다 ({type(error).__name__})"
 
 
@@ -312,7 +312,7 @@ def _read_manifest(path: Path, records: list[Record], rows: dict[str, GradesRow]
                 return Manifest(str(data.get("id") or ""), str(data.get("title") or data.get("id") or ""),
                                 questions, dict(data.get("reference_hashes") or {})), True
             warnings.append(f"{MANIFEST} lists no questions: rebuilt from the records")
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
             warnings.append(f"{MANIFEST} is unreadable ({type(error).__name__}): rebuilt from the records")
     else:
         warnings.append(f"no {MANIFEST}: questions rebuilt from the records (no course-text hashes, "

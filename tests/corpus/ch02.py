@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import Variant
+from . import limits as machine
 
 UPDATE_WEIGHTS_CELL = "learning_rate = 1e-3\n\n{}"
 
@@ -391,4 +392,10 @@ def naive_transpose(x)
     Variant("empty-notebook", "broken", raw=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
             status="코드 셀"),
     Variant("not-utf8", "broken", raw=b"\xff\xfe\x00binary", status="UTF-8"),
+    # The grading machine attacked, the work right (issue 22): a thread bomb and a fork bomb stopped
+    # at the task limit, 5 GiB reserved in every writable folder refused, a cell too deep to parse
+    # and one too long to read: every question keeps its points.
+    Variant("attacks-the-machine", "hostile", append=(machine.THREAD_BOMB, machine.FORK_BOMB, machine.FALLOCATE,
+                                                      machine.DEEP_EXPRESSION, machine.LONG_CELL),
+            status="프로세스·스레드 수 한도"),
 ]
