@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -82,16 +81,9 @@ def _hidden(relative: Path) -> bool:
 def _take(path: Path, out: Path, intake: Intake, seen: set, listed: bool) -> None:
     if path.name in QUIET:
         return
-    try:
-        info = path.lstat()
-    except OSError as error:
-        intake.skipped.append((str(path), f"읽을 수 없습니다 ({error.strerror})"))
-        return
-    if stat.S_ISLNK(info.st_mode):
-        intake.skipped.append((str(path), "심볼릭 링크는 채점하지 않습니다 (실제 파일을 넣어 주세요)"))
-        return
-    if not stat.S_ISREG(info.st_mode):
-        intake.skipped.append((str(path), "일반 파일이 아닙니다"))
+    reason = files.check_regular_file(path)  # a link, a FIFO, a device: never opened
+    if reason:
+        intake.skipped.append((str(path), reason))
         return
     key = path.resolve()
     if key in seen:

@@ -13,7 +13,8 @@ import pytest
 
 from autograder.engine import cache, records, submission
 from autograder.kernel_side import naive_rule, show
-from autograder.engine.batch import find_notebooks, names_for
+from autograder.engine.batch import names_for
+from autograder.intake import discover
 from autograder.engine.cases import Case, Probe, ProbeKey, Question, Verdict, judge_question
 from autograder.engine.grade import SubmissionResult, expected_observations, origin_problem
 from autograder.kernel_side import runtime
@@ -313,7 +314,7 @@ def test_submission_names_are_unique_and_folder_safe(tmp_path):
     second = _notebook(tmp_path / "b", ["x = 1"], "홍길동 과제.ipynb")
     (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
     _notebook(tmp_path / "a" / ".ipynb_checkpoints", ["x = 1"], "old.ipynb")
-    found = find_notebooks([tmp_path])
+    found = discover([tmp_path], tmp_path / "grades").paths
     assert found == [first, second]
     names = names_for(found)
     assert names[first] == "홍길동_과제" and names[second] == "홍길동_과제-2"
@@ -353,7 +354,7 @@ def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
     assert missing.returncode == 2 and "no such file" in missing.stderr
     empty = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path)],
                            capture_output=True, text=True)
-    assert empty.returncode == 2 and "no .ipynb" in empty.stderr
+    assert empty.returncode == 2 and "no notebook (.ipynb, or a zip holding one)" in empty.stderr
 
 
 def test_time_limit_ends_a_loop_that_swallows_the_timeout():

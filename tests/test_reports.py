@@ -667,7 +667,7 @@ def test_intake_lists_every_file_it_does_not_grade(tmp_path):
     reasons = {Path(p).name: r for p, r in found.skipped}
     assert set(reasons) == {"two.zip", "broken.zip", "link.ipynb", "pipe.ipynb", "linked-folder"}
     assert "노트북이 2개" in reasons["two.zip"] and "zip 파일을 열 수 없습니다" in reasons["broken.zip"]
-    assert "심볼릭 링크" in reasons["link.ipynb"] and "일반 파일이 아닙니다" in reasons["pipe.ipynb"]
+    assert "심볼릭 링크" in reasons["link.ipynb"] and "일반 파일이 아니어서" in reasons["pipe.ipynb"]
 
 
 def test_adjustments_are_checked_and_applied_with_overrides(tmp_path):

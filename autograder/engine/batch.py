@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import psutil
 
@@ -36,23 +36,6 @@ from .kernel import Limits, kill_live_kernels
 
 DUPLICATE = "중복 제출"  # starts the status note of a file with the same bytes as another submission
 WORKER_STOP_SECONDS = 10  # after SIGTERM, a worker has this long to stop its kernels
-
-
-def find_notebooks(paths: Iterable[Path]) -> list[Path]:
-    """``.ipynb`` files given directly or found below folders (checkpoints skipped)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        else:
-            found.append(path)
-    unique, seen = [], set()
-    for path in found:
-        key = Path(os.path.abspath(path))  # not resolved: a link is its own entry (refused, with its reason)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
 
 
 def names_for(paths: list[Path]) -> dict[Path, str]:
