@@ -4,9 +4,13 @@ cause one message, and cases that count only once the values are right saying so
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import nbformat
 import numpy as np
+import pytest
+from conftest import subprocess_env
 
 from autograder.engine import records, submission
 from autograder.engine.cases import judge_question
@@ -143,3 +147,48 @@ def test_nbgrader_test_cells_say_one_cause_once(ch02):
     assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6: naive_transpose: 값, naive_transpose: "
                        "결과 모양과 dtype(입력과 같게), naive_transpose: 입력을 바꾸지 않음, naive_transpose: 랭크·모양 검사(assert), "
                        "naive_transpose: 반복문 규칙)"]
+
+
+# ---------------------------------------------------------------- no error a student did not cause
+
+
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus", "tiny"])
+def test_the_setup_cell_runs_where_otter_is_a_stand_in(assignment_id, tmp_path):
+    """A graded kernel has an inert stand-in for otter (``harness``); the notebook's setup cell
+    imports ``otter.check.utils`` and must run there without an error (it used to fail in every
+    graded notebook, and every feedback blamed the cell students are told not to touch)."""
+    from autograder import assignment as registry
+    from autograder.engine.kernel import SELF_CHECK_TOOLS, harness_source
+    from autograder.targets.selfcheck import setup_source
+
+    assignment = registry.get(assignment_id)
+    program = harness_source(assignment.kit_roots, 10_000, stand_ins=SELF_CHECK_TOOLS) + "\n" + \
+        setup_source(assignment) + "\nprint(type(grader).__name__)\n"
+    (tmp_path / "cell.py").write_text(program, encoding="utf-8")
+    done = subprocess.run([sys.executable, "cell.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=subprocess_env(drop=("PYTHONPATH",)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "Inert"
+
+
+@pytest.mark.parametrize("variant", [v for v in __import__("corpus.tiny").tiny.VARIANTS
+                                     if v.kind == "right" and v.base == "solution"],
+                         ids=lambda v: v.name)
+def test_a_correct_notebook_graded_in_a_kernel_reads_clean(tiny, built_tiny, variant, tmp_path):
+    """Graded for real (its own kernel, setup cell and all) and without the sandbox: the
+    student's feedback and Gradescope output hold no error section and no instructor-only note;
+    the status column (grades.csv, the report) still says how it was graded."""
+    from autograder.engine.grade import NO_SANDBOX, grade_notebook
+    from autograder.engine.kernel import Limits
+    from corpus import materialize
+
+    student, solution = built_tiny
+    path = materialize(variant, student, solution, tmp_path)
+    result = grade_notebook(tiny, path, variant.name, {}, Limits(cell_seconds=30, sandbox=False))
+    assert result.total == result.possible() == variant.expected(tiny)["q1_basics"], result.status
+    assert NO_SANDBOX in result.status and not result.cell_errors
+    text = records.feedback_markdown(result, tiny.questions, tiny.title)
+    gradescope = json.dumps(records.gradescope_results(result), ensure_ascii=False)
+    for shown in (text, gradescope):
+        assert "채점 중 발견된 문제" not in shown and "채점 중 문제" not in shown
+        assert "오류가 난 셀" not in shown and "샌드박스" not in shown and "Traceback" not in shown

@@ -62,7 +62,11 @@ class KitAutograde(NbGraderPreprocessor):
             nbformat.write(nb, str(path))
             result = grade_notebook(assignment, path, "submission", data,
                                     Limits(sandbox=sandbox.check() is None))
-        problems = [] if result.status == "ok" else result.status.split("; ")
+        questions = {question.id for question in assignment.questions}
+        problems = result.student_problems  # the instructor's (sandbox, kit errors) stay in nbgrader's log
+        for problem in result.problems:
+            if not problem.for_student:
+                self.log.warning("%s", problem)
         first = True
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
@@ -73,8 +77,9 @@ class KitAutograde(NbGraderPreprocessor):
             cases = [case for case in result.cases if case.question == question]
             earned = sum(case.points for case in cases)
             # the question's own problems; the notebook's (a cell that hung...) under the first one
-            status = [part for part in problems if part.startswith(f"{question}:")
-                      or (first and not part.startswith("q"))]
+            status = [problem.text for problem in problems if problem.question == question] + \
+                [str(problem) for problem in problems
+                 if first and (problem.question is None or problem.question not in questions)]
             first = False
             cell.outputs = [new_output("stream", name="stdout", text=report(cases, status)),
                             new_output("execute_result", data={"text/plain": repr(round(earned, 6))},
