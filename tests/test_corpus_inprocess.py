@@ -62,6 +62,8 @@ def test_variant_gets_its_points(judged, assignment_id, variant):
     failed = [f"{c.question} · {c.name}: {c.message[:200]}" for c in cases if not c.passed]
     assert scores == variant.expected(assignment), failed
     assert sum(c.max_points for c in cases) == 100
+    if variant.fails is not None:  # one mistake, one deduction: exactly these cases fail
+        assert sorted(c.name for c in cases if not c.passed) == sorted(variant.fails), failed
 
 
 RIGHT = [(assignment_id, variant) for assignment_id, variant in CASES

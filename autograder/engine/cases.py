@@ -8,6 +8,7 @@ nbgrader) runs the probes and calls the same judges.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -106,7 +107,12 @@ class CaseResult:
         return self.points >= self.max_points
 
 
-ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question"}  # Verdict.detail["cause"] said once
+KIT_ERROR = "kit_error"  # in a CaseResult's detail: the traceback of a judge that raised
+KIT_ERROR_MESSAGE = "채점 도구 오류로 이 항목을 채점하지 못했습니다. 강사에게 알려 주세요."
+
+# Verdict.detail["cause"] said once: the object is not implemented or not defined, a model never
+# compiled, a question not graded, a step several cases need (a constructor, a method) raised.
+ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question", "step"}
 
 
 def one_cause(case: CaseResult) -> tuple | None:
@@ -135,14 +141,18 @@ def judge_question(question: Question, observed: Observations | None,
     """Score every case; ``observed`` is None when the probes could not run (``reason`` says why).
 
     A judge that raises is a fault of the kit (observations are plain data the kit's runtime
-    shapes), not of the student: the exception reaches the caller, which reports a grader
-    error for the question instead of a misleading verdict."""
+    shapes), not of the student: that case alone scores 0 with a message saying so, its
+    traceback in ``detail[KIT_ERROR]`` for the caller to report to the instructor; the other
+    cases of the question keep their verdicts."""
     results = []
     for case in question.cases:
         if observed is None:
             verdict = Verdict(False, reason or "채점 코드를 실행하지 못했습니다.", {"cause": "question"})
         else:
-            verdict = case.judge(observed, expected)
+            try:
+                verdict = case.judge(observed, expected)
+            except Exception:
+                verdict = Verdict(False, KIT_ERROR_MESSAGE, {KIT_ERROR: traceback.format_exc()})
         results.append(CaseResult(question.id, case.name, case.points if verdict.passed else 0.0,
                                   case.points, verdict.message, dict(verdict.detail)))
     return results

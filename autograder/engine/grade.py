@@ -18,7 +18,7 @@ from typing import Mapping
 from ..kernel_side import runtime
 from . import files, submission
 from .cache import ProbeCache, closure, code_key
-from .cases import CaseResult, Question, judge_question
+from .cases import KIT_ERROR, CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 from .outcomes import CellError, CellStatus, Problem, status_text
 from . import outcomes
@@ -230,13 +230,14 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                         del observed[question.id]
                         reasons[question.id] = f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다."
         for question in questions:
-            try:
-                cases += judge_question(question, observed.get(question.id), expected[question.id],
-                                        reasons.get(question.id))
-            except Exception as error:  # a judge that fails is the kit's fault, not the student's
-                kit_failed(error, question)
-                cases += judge_question(question, None, expected[question.id],
-                                        f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
+            judged = judge_question(question, observed.get(question.id), expected[question.id],
+                                    reasons.get(question.id))
+            for case in judged:  # a judge that failed is the kit's fault: for the instructor, its case alone lost
+                if KIT_ERROR in case.detail:
+                    errors.append(case.detail.pop(KIT_ERROR))
+                    status.append(Problem(question.id, outcomes.GRADER_ERROR,
+                                          f"{GRADER_ERROR} ({case.name}) — 자세한 내용은 traceback.txt"))
+            cases += judged
             graded.add(question.id)
     except Exception as error:  # the kernel could not start, or the kit failed outside a question
         kit_failed(error)
