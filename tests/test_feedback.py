@@ -192,3 +192,24 @@ def test_a_correct_notebook_graded_in_a_kernel_reads_clean(tiny, built_tiny, var
     for shown in (text, gradescope):
         assert "채점 중 발견된 문제" not in shown and "채점 중 문제" not in shown
         assert "오류가 난 셀" not in shown and "샌드박스" not in shown and "Traceback" not in shown
+
+
+def test_a_missing_object_is_explained_by_the_cell_meant_to_define_it(tiny, built_tiny, tmp_path):
+    """A stub cell that now defines a near name says which name it defines and which is graded;
+    a cell stopped by its own import says that import failed (graded for real, in a kernel)."""
+    from autograder.engine.grade import grade_notebook
+    from autograder.engine.kernel import Limits
+    from corpus import Variant, materialize
+
+    student, solution = built_tiny
+    variant = Variant("near-names", "wrong", replace={
+        "scale": "import pysnooper\n\ndef scale(x, factor):\n    return x * factor\n",
+        "slow_total": "def Slow_Total(x):\n    return np.sum(x)\n"})
+    path = materialize(variant, student, solution, tmp_path)
+    result = grade_notebook(tiny, path, variant.name, {}, Limits(cell_seconds=30))
+    text = records.feedback_markdown(result, tiny.questions, tiny.title)
+    [scale] = [line for line in text.splitlines() if line.startswith("- ❌ scale:")]
+    assert "import에서 멈췄습니다" in scale and "pysnooper" in scale, text
+    [total] = [line for line in text.splitlines() if line.startswith("- ❌ slow_total:")]
+    assert "Slow_Total을(를) 정의합니다" in total and "채점하는 이름은 slow_total" in total, text
+    assert "정의하는 셀을 먼저 실행하세요" not in text

@@ -197,7 +197,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                     if ended.broke_kernel:
                         status.append(Problem(None, outcomes.CELL, f"{label}: {outcome.error}"))
                     elif ended is CellStatus.ERROR:
-                        error = CellError.parse(label, outcome.error)
+                        error = CellError.parse(label, outcome.error, outcome.index)
                         if error.type in ("SyntaxError", "IndentationError", "TabError"):
                             status.append(Problem(None, outcomes.SYNTAX, f"{label}: 문법 오류"))
                         cell_errors.append(error)
@@ -237,6 +237,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                     errors.append(case.detail.pop(KIT_ERROR))
                     status.append(Problem(question.id, outcomes.GRADER_ERROR,
                                           f"{GRADER_ERROR} ({case.name}) — 자세한 내용은 traceback.txt"))
+            outcomes.explain_missing(judged, notebook, cell_errors)
             cases += judged
             graded.add(question.id)
     except Exception as error:  # the kernel could not start, or the kit failed outside a question

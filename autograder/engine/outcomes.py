@@ -71,19 +71,65 @@ class CellError:
     label: str
     type: str
     message: str = ""
+    cell: int = -1  # its index among the notebook's code cells (-1: not known, an older record)
 
     def __str__(self) -> str:
         return f"{self.label} — {self.type}: {self.message}" if self.message else f"{self.label} — {self.type}"
 
     @classmethod
-    def parse(cls, label: str, error: str) -> "CellError":
+    def parse(cls, label: str, error: str, cell: int = -1) -> "CellError":
         """From a kernel outcome's ``"Type: message"``."""
         kind, _, message = error.partition(": ")
-        return cls(label, kind.strip(), message.strip())
+        return cls(label, kind.strip(), message.strip(), cell)
+
+    @property
+    def failed_import(self) -> bool:
+        return self.type in ("ModuleNotFoundError", "ImportError")
 
     @classmethod
     def from_dict(cls, data) -> "CellError":
         if isinstance(data, str):  # a record written before cell errors were typed
             label, _, error = data.partition(" — ")
             return cls.parse(label, error)
-        return cls(data.get("label", ""), data.get("type", ""), data.get("message", ""))
+        return cls(data.get("label", ""), data.get("type", ""), data.get("message", ""), data.get("cell", -1))
+
+
+def missing_reason(name: str, notebook, errors) -> str | None:
+    """Why a graded object is not defined, in the notebook's terms, or None when nothing is
+    known: the cell that defines it stopped (on its own import, or another error), or a cell
+    defines a name close to it (``native_relu``, ``Fit``) instead. ``notebook`` is a
+    ``submission.Submission``, ``errors`` the notebook's ``CellError`` list."""
+    import difflib
+
+    by_cell = {error.cell: error for error in errors}
+    for cell in notebook.defined_in.get(name, []):
+        error = by_cell.get(cell)
+        if error is None:
+            continue
+        if error.failed_import:
+            return (f"{name}: 정의되어 있지 않습니다. 이 이름을 정의하는 {error.label}이(가) import에서 멈췄습니다 "
+                    f"({error.type}: {error.message}). 채점 환경에 없는 모듈은 불러오지 마세요.")
+        return (f"{name}: 정의되어 있지 않습니다. 이 이름을 정의하는 {error.label}이(가) {error.type} 오류로 "
+                f"멈췄습니다: {error.message}")
+    if notebook.defined_in.get(name):
+        return None
+    others = {other.lower(): other for other in notebook.defined_in if other != name}
+    close = difflib.get_close_matches(name.lower(), list(others), n=1, cutoff=0.8)
+    if close:
+        found = others[close[0]]
+        label = notebook.label(notebook.defined_in[found][-1])
+        return (f"{name}: 정의되어 있지 않습니다. {label}은(는) {found}을(를) 정의합니다. "
+                f"채점하는 이름은 {name}입니다: 이름을 {name}(으)로 고치세요.")
+    return None
+
+
+def explain_missing(cases, notebook, errors) -> None:
+    """Give the cases failed because an object is not defined the reason ``missing_reason`` finds."""
+    reasons: dict = {}
+    for case in cases:
+        name = case.detail.get("object")
+        if case.detail.get("cause") == "not_defined" and name:
+            if name not in reasons:
+                reasons[name] = missing_reason(name, notebook, errors)
+            if reasons[name]:
+                case.message = reasons[name]
