@@ -144,9 +144,11 @@ def test_nbgrader_test_cells_say_one_cause_once(ch02):
     question = ch02.question("q6_transpose")
     cases = judge_question(question, _observed(question, "NotImplementedError"), expected_observations(ch02)[question.id])
     printed = nbgrader.report(cases, []).strip().splitlines()
-    assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6: naive_transpose: 값, naive_transpose: "
-                       "결과 모양과 dtype(입력과 같게), naive_transpose: 입력을 바꾸지 않음, naive_transpose: 랭크·모양 검사(assert), "
-                       "naive_transpose: 반복문 규칙)"]
+    # the same words as feedback.md (one renderer, kernel_side.show.one_cause)
+    assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6점: 값 2, 결과 모양과 dtype(입력과 같게) 1, "
+                       "입력을 바꾸지 않음 1, 랭크·모양 검사(assert) 1, 반복문 규칙 1)"]
+    text = _feedback(ch02, "q6_transpose", _observed(question, "NotImplementedError"))
+    assert "- ❌ " + printed[0].removeprefix("[실패] ") in text.splitlines()
 
 
 # ---------------------------------------------------------------- no error a student did not cause
@@ -213,3 +215,18 @@ def test_a_missing_object_is_explained_by_the_cell_meant_to_define_it(tiny, buil
     [total] = [line for line in text.splitlines() if line.startswith("- ❌ slow_total:")]
     assert "Slow_Total을(를) 정의합니다" in total and "채점하는 이름은 slow_total" in total, text
     assert "정의하는 셀을 먼저 실행하세요" not in text
+
+
+def test_a_crash_on_every_input_is_one_line_with_the_cases_it_cost(ch02):
+    question = ch02.question("q6_transpose")
+    observed = _observed(question, wrong=False)
+    for key in observed:
+        if key.kind == "value":
+            observed[key] = {"ok": True, "object": "naive_transpose", "mutated": [False],
+                             "error": {"type": "ZeroDivisionError", "message": "division by zero"}}
+    text = _feedback(ch02, "q6_transpose", observed)
+    failed = [line for line in text.splitlines() if line.startswith("- ❌")]
+    assert failed == ["- ❌ naive_transpose: 모든 입력에서 ZeroDivisionError 예외가 발생했습니다: division by zero "
+                      "(0/6점: 값 2, 결과 모양과 dtype(입력과 같게) 1, 입력을 바꾸지 않음 1, 랭크·모양 검사(assert) 1, "
+                      "반복문 규칙 1)"], text
+    assert text.count("division by zero") == 1

@@ -175,8 +175,8 @@ def question() -> Question:
         error = got[f"{step}_error"]
         names = [name for name in error.get("names", ()) if name not in ("num_batches",)]
         close = difflib.get_close_matches(step, names, n=1, cutoff=0.5)
-        hint = f" 정의된 이름은 {close[0]}입니다: 이름을 {step}로 고치세요." if close else ""
-        return Verdict(False, f"{call}.{step} 실행 실패: " + show.error({"error": error}) + hint,
+        hint = f" 정의된 메서드는 {close[0]}입니다: 이름을 {step}(으)로 고치세요." if close else ""
+        return Verdict(False, f"{call}.{step}() 실행 실패: " + show.error({"error": error}) + hint,
                        {"cause": "step", "object": "BatchGenerator"})
 
     @on_probe(BATCHES_64, "BatchGenerator(300개, batch_size=64)")
@@ -195,7 +195,7 @@ def question() -> Question:
             if "next_error" in got:
                 if key == BATCHES_DEFAULT and got.get("num_batches") == want["num_batches"]:
                     return Verdict(True, "next()를 부를 수 없어 num_batches로 기본 batch_size를 확인했습니다.")
-                return step_failed(got, "next", "BatchGenerator(...)")
+                return step_failed(got, "next", "BatchGenerator")
             sizes = [b["labels"]["shape"][0] for b in got["batches"]]
             if sizes != wanted:
                 return Verdict(False, f"BatchGenerator({description})의 next() {len(wanted)}번: 배치 크기 기대 "

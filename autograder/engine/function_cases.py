@@ -68,13 +68,22 @@ def not_running(name: str, observations) -> Verdict | None:
     if len(causes) != 1 or None in causes:
         return None
     cause = causes.pop()
-    text = show.NOT_IMPLEMENTED if cause == "not_implemented" else show.NOT_DEFINED
-    return Verdict(False, f"{name}: {text}", {"cause": cause, "object": name})
+    return Verdict(False, show.stopped(name, cause), {"cause": cause, "object": name})
+
+
+def crashed(name: str, observations) -> Verdict | None:
+    """The verdict when every call raised the same error: one cause, said once for all the
+    function's cases (a crash is not repeated per case)."""
+    errors = {(o.get("error") or {}).get("type", "?") + ": " + str((o.get("error") or {}).get("message", ""))
+              if (not o.get("ok") or "error" in o) else None for o in observations}
+    if len(errors) != 1 or None in errors:
+        return None
+    return Verdict(False, f"{name}: 모든 입력에서 " + show.error(observations[0]), {"cause": "step", "object": name})
 
 
 def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], observed, expected) -> Verdict:
     """Every call returns the answer key's value (shape first, then values)."""
-    stopped = not_running(name, [observed[key] for key in keys])
+    stopped = not_running(name, [observed[key] for key in keys]) or crashed(name, [observed[key] for key in keys])
     if stopped:
         return stopped
     for call, key in zip(calls, keys):
@@ -147,7 +156,7 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     def returned(observed):
         """The calls that returned (shape and "input unchanged" are judged on those alone: a
         call that raised costs the values case), or the verdict when none did."""
-        stopped = not_running(name, [observed[key] for key in keys])
+        stopped = not_running(name, [observed[key] for key in keys]) or crashed(name, [observed[key] for key in keys])
         if stopped:
             return [], stopped
         done = [(call, key) for call, key in zip(calls, keys)

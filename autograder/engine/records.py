@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from ..kernel_side import show
 from . import files
 from .cases import Question, by_cause, one_cause
 from .grade import SubmissionResult
@@ -87,10 +88,8 @@ def _cell_error_lines(errors: Sequence[CellError]) -> list[str]:
 
 def _group_lines(group: list, requires: dict) -> list[str]:
     if one_cause(group[0]) is not None:  # one cause: one line, and the cases it cost
-        prefix = f"{group[0].detail.get('object')}: "
-        cost = ", ".join(f"{case.name.removeprefix(prefix)} {_num(case.max_points)}" for case in group)
-        total = sum(case.max_points for case in group)
-        return [f"- ❌ {group[0].message} (0/{_num(total)}점: {cost})"]
+        first, *rest = show.one_cause(group[0].message, cost_of(group))
+        return [f"- ❌ {first}"] + (["", "  ```text"] + [f"  {line}" for line in rest] + ["  ```"] if rest else [])
     case = group[0]
     mark = "✅" if case.passed else "❌"
     needs = f" ({requires[case.name]} 인정)" if requires.get(case.name) else ""
@@ -98,6 +97,12 @@ def _group_lines(group: list, requires: dict) -> list[str]:
     if case.message and (not case.passed or "\n" in case.message):
         lines += ["", "  ```text"] + [f"  {line}" for line in case.message.splitlines()] + ["  ```"]
     return lines
+
+
+def cost_of(group: list) -> list[tuple[str, float]]:
+    """(case label, points) of the cases one cause cost, labels without their object's name."""
+    prefix = f"{group[0].detail.get('object')}: "
+    return [(case.name.removeprefix(prefix), case.max_points) for case in group]
 
 
 def _num(value: float) -> str:

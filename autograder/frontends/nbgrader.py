@@ -20,6 +20,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..engine.cases import by_cause, one_cause
+from ..engine.records import cost_of
+from ..kernel_side import show
 
 GRADE_PREFIX = "test_"  # a hidden test cell's grade_id is test_<question id>
 
@@ -30,8 +32,8 @@ def report(cases, status: list[str]) -> str:
     lines = []
     for group in by_cause(cases):
         if one_cause(group[0]) is not None:
-            total = sum(case.max_points for case in group)
-            lines.append(f"[실패] {group[0].message} (0/{total:g}: {', '.join(case.name for case in group)})")
+            first, *rest = show.one_cause(group[0].message, cost_of(group))
+            lines += [f"[실패] {first}"] + [f"    {line}" for line in rest]
             continue
         for case in group:
             lines.append(f"[{'통과' if case.passed else '실패'}] {case.name} ({case.points:g}/{case.max_points:g})")

@@ -41,10 +41,8 @@ class Outcome:
         return not self.problems and self.cause is None
 
     def lines(self):
-        if self.cause == "not_implemented":
-            return [f"❌ {self.name}: {show.NOT_IMPLEMENTED}"]
-        if self.cause == "not_defined":
-            return [f"❌ {self.name}: {show.NOT_DEFINED}"]
+        if self.cause is not None:
+            return [f"❌ {line}" for line in show.one_cause(show.stopped(self.name, self.cause), ())]
         if self.passed:
             return [f"✅ {self.name}: 통과 ({' · '.join(self.checked)})"]
         (headline, details), others = self.problems[0], self.problems[1:]

@@ -67,6 +67,23 @@ def cause(observation):
     return None
 
 
+def stopped(name, cause):
+    """One cause that stops every check of an object: ``"naive_relu: 아직 구현하지 않았습니다."``."""
+    return f"{name}: {NOT_IMPLEMENTED if cause == 'not_implemented' else NOT_DEFINED}"
+
+
+def one_cause(message, cost, total=None):
+    """The lines of one cause and the cases it cost, as every report words it (``feedback.md``,
+    Gradescope, nbgrader's cell output, ``grader.check``): the message's first line with what it
+    cost (``cost``: (case label, points) pairs; ``total`` their points), then the message's other
+    lines (a long error), to be shown under it."""
+    first, *rest = str(message).splitlines() or [""]
+    if cost:
+        total = sum(points for _, points in cost) if total is None else total
+        first += f" (0/{total:g}점: " + ", ".join(f"{label} {points:g}" for label, points in cost) + ")"
+    return [first] + rest
+
+
 def error(observation):
     """Korean sentence for an observation that ended in an error."""
     err = observation.get("error") or {}
