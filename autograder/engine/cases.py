@@ -9,7 +9,7 @@ nbgrader) runs the probes and calls the same judges.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 
@@ -52,6 +52,7 @@ class Case:
     requires: str = ""  # Korean: what must hold before this case counts ("값이 맞아야"), shown where it is graded
     featured: bool = False  # named in the notebook's points table (e.g. the training bar)
     kind: str = ""  # the property it checks, for function cases (``function_cases.CASE_KINDS``)
+    object: str = ""  # the graded object it is about; "" for a case about the whole question (the training)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ class Question:
     probes: Mapping[ProbeKey, Probe]
     cases: tuple[Case, ...]
     public: tuple[PublicCheck, ...] = ()  # the notebook's self-checks (no hidden input among them)
+
+    def __post_init__(self):
+        # A case named "<object>: ..." is about that object: said once, here, as a typed field.
+        cases = tuple(case if case.object else replace(case, object=next(
+            (name for name in self.objects if case.name.startswith(f"{name}:")), "")) for case in self.cases)
+        object.__setattr__(self, "cases", cases)
 
     @property
     def points(self) -> float:

@@ -253,7 +253,7 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     check = public_check(name, public, shape="shape" in points, dtype=public_dtype or ("input" if keep_dtype else None),
                          unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive,
                          helpers=stand_ins, rule=rule) if public else None
-    made = tuple(replace(cases[kind], kind=kind) for kind in CASE_KINDS if kind in points)
+    made = tuple(replace(cases[kind], kind=kind, object=name) for kind in CASE_KINDS if kind in points)
     return FunctionCases(probes, made, check)
 
 

@@ -23,13 +23,13 @@ def _points(value: float) -> str:
 
 
 def object_cases(question: Question, name: str) -> list[Case]:
-    """The cases of ``question`` about the graded object ``name`` (named ``"<name>: ..."``)."""
-    return [case for case in question.cases if case.name.startswith(f"{name}:")]
+    """The cases of ``question`` about the graded object ``name`` (``Case.object``)."""
+    return [case for case in question.cases if case.object == name]
 
 
 def loose_cases(question: Question) -> list[Case]:
     """The cases about no single object (the training check)."""
-    return [case for case in question.cases if not any(case.name.startswith(f"{n}:") for n in question.objects)]
+    return [case for case in question.cases if not case.object]
 
 
 def table(assignment) -> str:
@@ -60,7 +60,7 @@ def naive_box() -> list[str]:
 
 
 def _case_line(case: Case, name: str) -> str:
-    label = case.name.split(":", 1)[1].strip() if case.name.startswith(f"{name}:") else case.name
+    label = case.name.removeprefix(f"{case.object}:").strip() if case.object == name else case.name
     needs = f" ({case.requires} 인정)" if case.requires else ""
     return f"#   - {label}: {_points(case.points)}{needs}"
 
