@@ -72,6 +72,9 @@ def test_variant_gets_its_verdict(graded, assignment_id, variant):
     assert result.possible() == 100 and not result.grader_error
     if variant.status == "ok":
         assert result.status == "ok"
+    if variant.kind == "right" and variant.base == "solution":  # what the student reads is clean
+        feedback = (graded(assignment_id)[1] / variant.name / "feedback.md").read_text(encoding="utf-8")
+        assert "❌" not in feedback and "채점 중 발견된 문제" not in feedback and "오류가 난 셀" not in feedback
     elif variant.status is not None:
         assert variant.status in result.status
 
