@@ -230,3 +230,18 @@ def test_a_crash_on_every_input_is_one_line_with_the_cases_it_cost(ch02):
                       "(0/6점: 값 2, 결과 모양과 dtype(입력과 같게) 1, 입력을 바꾸지 않음 1, 랭크·모양 검사(assert) 1, "
                       "반복문 규칙 1)"], text
     assert text.count("division by zero") == 1
+
+
+def test_nbgrader_files_problems_by_question_and_keeps_the_instructors_out():
+    from autograder.engine import outcomes
+    from autograder.engine.outcomes import Problem
+    from autograder.frontends.nbgrader import problems_under
+
+    problems = [Problem(None, outcomes.NO_SANDBOX, "샌드박스 없이 채점함"),
+                Problem("basics", outcomes.PROBE, "시간 제한 초과"),
+                Problem("basics", outcomes.GRADER_ERROR, "채점 도구 오류 (KeyError: 't')"),
+                Problem(None, outcomes.CELL, "위에서 3번째 셀: 시간 제한 초과")]
+    questions = {"basics", "extra"}  # ids that do not start with "q"
+    assert problems_under("basics", problems, questions, first=True) == ["시간 제한 초과",
+                                                                         "위에서 3번째 셀: 시간 제한 초과"]
+    assert problems_under("extra", problems, questions, first=False) == []

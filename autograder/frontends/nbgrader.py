@@ -43,6 +43,15 @@ def report(cases, status: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def problems_under(question: str, problems, questions, first: bool) -> list[str]:
+    """What a question's test cell says of the problems a student reads: the question's own (by
+    its typed question, whatever the ids look like), and under the first cell the notebook's
+    (a cell that hung...). Instructor-only problems (sandbox, kit errors) never."""
+    shown = [problem for problem in problems if problem.for_student]
+    return [problem.text for problem in shown if problem.question == question] + \
+        [str(problem) for problem in shown if first and (problem.question is None or problem.question not in questions)]
+
+
 class KitAutograde(NbGraderPreprocessor):
     assignment = Unicode(help="The assignment's id (or the module defining it).").tag(config=True)
 
@@ -65,8 +74,7 @@ class KitAutograde(NbGraderPreprocessor):
             result = grade_notebook(assignment, path, "submission", data,
                                     Limits(sandbox=sandbox.check() is None))
         questions = {question.id for question in assignment.questions}
-        problems = result.student_problems  # the instructor's (sandbox, kit errors) stay in nbgrader's log
-        for problem in result.problems:
+        for problem in result.problems:  # the instructor's (sandbox, kit errors) go to nbgrader's log
             if not problem.for_student:
                 self.log.warning("%s", problem)
         first = True
@@ -78,10 +86,7 @@ class KitAutograde(NbGraderPreprocessor):
             question = grade_id[len(GRADE_PREFIX):]
             cases = [case for case in result.cases if case.question == question]
             earned = sum(case.points for case in cases)
-            # the question's own problems; the notebook's (a cell that hung...) under the first one
-            status = [problem.text for problem in problems if problem.question == question] + \
-                [str(problem) for problem in problems
-                 if first and (problem.question is None or problem.question not in questions)]
+            status = problems_under(question, result.problems, questions, first)
             first = False
             cell.outputs = [new_output("stream", name="stdout", text=report(cases, status)),
                             new_output("execute_result", data={"text/plain": repr(round(earned, 6))},
