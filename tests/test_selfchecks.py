@@ -627,3 +627,32 @@ def test_a_rule_travels_as_plain_data():
 
     for rule in (naive_rule.NAIVE, NAIVE_RULE, AUTODIFF_RULE):
         assert naive_rule.Rule.from_json(json.loads(json.dumps(rule.to_json()))) == rule
+
+
+@pytest.mark.parametrize("judge, stand_in, kind", [
+    ("value", lambda want, observation: ("같은 판정", "-"), "values"),
+    ("input_kept", lambda observation: False, "unchanged"),
+    ("refused", lambda observation: False, "asserts"),
+    ("naive", lambda *args, **kwargs: ("같은 판정", []), "naive"),
+])
+def test_a_function_case_and_its_self_check_share_one_judge(ch02, monkeypatch, judge, stand_in, kind):
+    """One judge per property: change the judge (``kernel_side.judging``) and the hidden case and
+    the self-check both change, on the answer key itself."""
+    from autograder.engine.cases import judge_question
+    from autograder.engine.grade import expected_observations, probe_table
+    from autograder.kernel_side import judging
+    from autograder.kernel_side import selfcheck as kernel_selfcheck
+
+    question = ch02.question("q6_transpose")
+    namespace, table = ch02.answer_key_namespace(), probe_table(ch02)
+    observed = {key: runtime.run_probe(spec, namespace, table) for key, spec in question.specs.items()}
+    [(_, spec)] = selfcheck.public_specs(ch02, question)
+    assert all(c.passed for c in judge_question(question, observed, expected_observations(ch02)[question.id]))
+    assert kernel_selfcheck.function_check(spec, namespace).passed
+    monkeypatch.setattr(judging, judge, stand_in)
+    [name] = [c.name for c in question.cases if c.kind == kind]
+    [case] = [c for c in judge_question(question, observed, expected_observations(ch02)[question.id]) if c.name == name]
+    outcome = kernel_selfcheck.function_check(spec, namespace)
+    assert not case.passed and not outcome.passed
+    if judge in ("value", "naive"):
+        assert "같은 판정" in case.message and "같은 판정" in "\n".join(outcome.lines())

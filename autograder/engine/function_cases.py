@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Sequence
 
-from ..kernel_side import compare, naive_rule, runtime, show
+from ..kernel_side import compare, judging, naive_rule, runtime, show
 from .cases import Case, Probe, ProbeKey, PublicCheck, Verdict
 
-STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
 CASE_KINDS = ("values", "shape", "unchanged", "asserts", "naive")
 NEEDS_VALUES = "값이 맞아야"  # Case.requires of the asserts and naive-rule cases
 
@@ -87,17 +86,11 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
     if stopped:
         return stopped
     for call, key in zip(calls, keys):
-        want, _ = result_array(expected[key])
-        got, problem = result_array(observed[key])
+        problem = judging.value(expected[key]["result"], observed[key])
         if problem:
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), problem,
-                                                f"{name} 호출이 실패했습니다."))
-        if got.shape != want.shape:
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                f"{name}: 결과의 모양이 다릅니다."))
-        if not close(got, want):
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                f"{name}: 결과 값이 다릅니다."))
+            headline, got = problem
+            return Verdict(False, show.mismatch(call.shown(), show.value(expected[key]["result"]), got,
+                                                f"{name}: {headline}"))
     return Verdict(True)
 
 
@@ -111,19 +104,10 @@ def naive_verdict(name: str, call: Call, observation: dict, work: int,
                   rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
     """The naive rule on one traced call (``naive_probe``): no name ``rule`` forbids in the
     function's source and its helpers', and at least ``work`` Python lines run in student code."""
-    if not observation.get("ok") or "error" in observation:
-        return Verdict(False, show.error(observation))
-    found = naive_rule.findings(observation.get("sources") or [], rule)
-    events = int(observation.get("events", 0))
-    if found:
-        return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
-                              f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
-    if events < work:
-        return Verdict(False, (
-            f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. "
-            f"입력 {', '.join(show.shape_of(a) for a in call.args)}에서 "
-            f"적어도 {work}줄이 실행되어야 하는데 파이썬 코드는 {events}줄만 실행되었습니다 "
-            "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+    problem = judging.naive(name, observation, work, rule, ", ".join(show.shape_of(a) for a in call.args))
+    if problem:
+        headline, details = problem
+        return Verdict(False, "\n".join([headline, *details]))
     return Verdict(True)
 
 
@@ -172,17 +156,13 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
         if stopped:
             return stopped
         for call, key in done:
-            want, _ = result_array(expected[key])
-            got, problem = result_array(observed[key])
-            if problem:
-                return Verdict(False, show.mismatch(call.shown(), show.value(want), problem))
-            if got.shape != want.shape:
-                return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                    "결과의 모양(shape)이 다릅니다."))
-            if keep_dtype and got.dtype != want.dtype:
-                return Verdict(False, show.mismatch(
-                    call.shown(), show.value(want), show.value(got),
-                    f"결과의 dtype이 입력과 같아야 합니다: 기대 {want.dtype}, 받은 {got.dtype}."))
+            want, got = expected[key]["result"], observed[key]
+            problem = judging.value(want, got)
+            if problem and problem[0] in (judging.SHAPE, judging.NOT_ARRAY):  # wrong values are the values case's
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), problem[1], problem[0]))
+            why = judging.dtype(want, got, "input") if keep_dtype else None
+            if why:
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got["result"]), why))
         return Verdict(True)
 
     def unchanged(observed, expected):
@@ -191,10 +171,10 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
             return stopped
         for call, key in done:
             observation = observed[key]
-            if any(observation.get("mutated", [])):
+            if not judging.input_kept(observation):
                 return Verdict(False, show.mismatch(
                     call.shown(), "입력 어레이는 바뀌지 않아야 합니다", "입력 어레이가 바뀌었습니다",
-                    f"{name}이(가) 입력을 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."))
+                    f"{name}: {judging.MUTATED}"))
         return Verdict(True)
 
     def needs_values(observed, expected):
@@ -225,15 +205,10 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                 return first
             for call, key in zip(bad_calls, bad_keys):
                 observation = observed[key]
-                error = (observation.get("error") or {}).get("type")
-                if observation.get("ok") and error == "AssertionError":  # the course text's assert, as the case says
+                if judging.refused(observation):  # the course text's assert, as the case says
                     continue
-                got = (show.error(observation) if error else
-                       f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
-                       if observation.get("result") else show.error(observation))
-                return Verdict(False, show.mismatch(
-                    call.shown(), "AssertionError (강의 노트의 assert 문)", got,
-                    f"{name}: 랭크나 모양이 맞지 않는 입력은 거부해야 합니다."))
+                return Verdict(False, show.mismatch(call.shown(), judging.REFUSAL, judging.refusal_got(observation),
+                                                    f"{name}: {judging.NOT_REFUSED}"))
             return Verdict(True)
 
         cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts,

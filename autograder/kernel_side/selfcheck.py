@@ -17,13 +17,12 @@ import json
 
 import numpy as np
 
-from . import compare, naive_rule, runtime, show
+from . import judging, naive_rule, runtime, show
 
 CANONICAL = "autograder.kernel_side.selfcheck"
 # In the notebook the kit's modules are registered under a private prefix (they must not shadow
 # the real kit where it is installed); names in specs are resolved with the same prefix.
 PREFIX = __name__[: -len(CANONICAL)] if __name__.endswith(CANONICAL) else ""
-STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
 CHECK_SECONDS = 20  # one object's whole self-check, outside the per-call limits
 
 REPORTS = []  # the outcomes of the running grader.check, in order
@@ -114,31 +113,10 @@ def _mismatch(name, call, func, expected, got, note=False):
     return lines + [f"- 기대값: {expected}", f"- 받은 값: {got}"] + ([call["note"]] if note and call.get("note") else [])
 
 
-def _compare(want_payload, got_payload):
-    """None when equal, else a Korean headline. Lists and tuples are compared item by item."""
-    if want_payload["t"] in ("list", "tuple"):
-        items = want_payload["items"]
-        if got_payload["t"] not in ("list", "tuple") or len(got_payload["items"]) != len(items):
-            return f"길이 {len(items)}인 리스트를 반환해야 합니다."
-        for index, (want, got) in enumerate(zip(items, got_payload["items"])):
-            problem = _compare(want, got)
-            if problem:
-                return f"{index}번째 항목: {problem}"
-        return None
-    want = np.asarray(runtime.decode(want_payload))
-    if got_payload["t"] in ("list", "tuple", "none", "bool"):
-        return "어레이나 숫자가 아닌 값을 반환했습니다."
-    got = np.asarray(runtime.decode(got_payload))
-    if got.shape != want.shape:
-        return "결과의 모양(shape)이 다릅니다."
-    if not compare.close(got, want):
-        return "결과 값이 다릅니다."
-    return None
-
-
 def function_check(spec, namespace):
     """The graded function on the public inputs: values, shape, dtype, input left unchanged,
-    the asserts on bad inputs and the naive rule, as the hidden cases check them."""
+    the asserts on bad inputs and the naive rule, through the hidden cases' own judges
+    (``judging``)."""
     name = spec["object"]
     if name not in namespace:
         return Outcome(name, cause="not_defined")
@@ -150,44 +128,37 @@ def function_check(spec, namespace):
     problems = []
     checked = [f"입력 {' / '.join(_input_text(call) for call in calls)}에서 값"]
     for call, observation, want in zip(calls, observations, expected):
-        if "error" in observation:
-            problems.append(("호출하자 예외가 발생했습니다.",
-                             _mismatch(name, call, func, show.value(want["result"]), show.error(observation), True)))
-            break
-        problem = _compare(want["result"], observation["result"])
+        problem = judging.value(want["result"], observation)
         if problem:
-            problems.append((problem, _mismatch(name, call, func, show.value(want["result"]),
-                                                show.value(observation["result"]), True)))
+            headline, got = problem
+            problems.append((headline, _mismatch(name, call, func, show.value(want["result"]), got, True)))
             break
+    returned = [(call, observation, want) for call, observation, want in zip(calls, observations, expected)
+                if "error" not in observation]  # dtype and input kept: on the calls that returned
     if spec.get("dtype") and not problems:
         checked.append("dtype")
-        for call, observation, want in zip(calls, observations, expected):
-            have = np.asarray(runtime.decode(observation["result"])).dtype
-            wanted = np.asarray(runtime.decode(want["result"])).dtype
-            if have != wanted:
-                why = (f"결과의 dtype이 입력과 같아야 합니다: 기대 {wanted}, 받은 {have}."
-                       if spec["dtype"] == "input" else f"결과의 dtype이 {wanted}이어야 합니다: 받은 {have}.")
+        for call, observation, want in returned:
+            why = judging.dtype(want["result"], observation, spec["dtype"])
+            if why:
                 problems.append((why, _mismatch(name, call, func, show.value(want["result"]),
                                                 show.value(observation["result"]))))
                 break
     if spec.get("unchanged"):
         checked.append("입력 보존")
-        for call, observation in zip(calls, observations):
-            if any(observation.get("mutated", [])):
+        for call, observation, _ in returned:
+            if not judging.input_kept(observation):
                 lines, _ = _call_text(name, call, func)
-                problems.append(("입력 어레이를 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요.", lines))
+                problems.append((judging.MUTATED, lines))
                 break
     if spec.get("bad_calls"):
         checked.append("assert")
         for call in spec["bad_calls"]:
             observation = runtime.probe_call(namespace, {"op": "call", "object": name, **call})
-            error = (observation.get("error") or {}).get("type")
-            if error == "AssertionError":  # the course text's assert, as the hidden case accepts
+            if judging.refused(observation):
                 continue
             lines, _ = _call_text(name, call, func)
-            got = show.error(observation) if error else f"예외 없이 값을 반환했습니다: {show.value(observation['result'])}"
-            problems.append(("랭크나 모양이 맞지 않는 입력을 거부하지 않았습니다. 강의 노트처럼 assert 문으로 확인하세요.",
-                             lines + ["- 기대: AssertionError", f"- 받은 결과: {got}"]))
+            problems.append((judging.NOT_REFUSED, lines + [f"- 기대: {judging.REFUSAL}",
+                                                          f"- 받은 결과: {judging.refusal_got(observation)}"]))
             break
     if spec.get("naive"):
         checked.append("반복문 규칙")
@@ -219,22 +190,13 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call: no routine its static rule forbids in the source (``NAIVE``,
-    or the stricter ``naive["rule"]``), and at least ``work`` lines of the student's Python run."""
+    """The naive rule on one call (``judging.naive``, the hidden case's judge): no routine its
+    static rule forbids in the source (``NAIVE``, or the stricter ``naive["rule"]``), and at least
+    ``work`` lines of the student's Python run."""
     observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
                                                  "kwargs": naive.get("kwargs", {}), "trace": True})
     if "error" in observation:
         return None  # the value checks already say why the call fails
     rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
-    found = naive_rule.findings(observation.get("sources") or [], rule)
-    if found:
-        return (f"반복문 규칙에서 금지한 연산을 썼습니다: {', '.join(found)}",
-                ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 노트북 앞쪽 '문제와 배점' 셀의 "
-                 "반복문 규칙 상자에 있습니다."])
-    events, shapes = int(observation.get("events", 0)), ", ".join(
-        show.shape_of(runtime.decode(a)) for a in naive["args"])
-    if events < naive["work"]:
-        return ("항목마다 파이썬 반복문으로 계산하지 않았습니다.",
-                [f"입력 {shapes}에서 파이썬 코드가 적어도 {naive['work']}줄 실행되어야 하는데 {events}줄만 실행되었습니다.",
-                 "어레이나 행 전체를 한 번에 계산하는 연산(x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
-    return None
+    shapes = ", ".join(show.shape_of(runtime.decode(a)) for a in naive["args"])
+    return judging.naive(name, observation, naive["work"], rule, shapes)

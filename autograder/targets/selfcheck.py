@@ -25,7 +25,8 @@ PREFIX = "_autograder_selfcheck."  # the notebook's copies of the kit's modules,
 ENTRY = "autograder.kernel_side.selfcheck"
 NOTEBOOK = "autograder.kernel_side.notebook"
 RUNTIME = ("autograder.kernel_side.limits", "autograder.kernel_side.runtime", "autograder.kernel_side.show",
-           "autograder.kernel_side.compare", "autograder.kernel_side.naive_rule", ENTRY, NOTEBOOK)
+           "autograder.kernel_side.compare", "autograder.kernel_side.naive_rule", "autograder.kernel_side.judging",
+           ENTRY, NOTEBOOK)
 VOLATILE = ("seconds",)  # never part of an expected observation: the build is deterministic
 
 _specs_cache: dict[tuple[str, str], list[tuple[str, dict]]] = {}
