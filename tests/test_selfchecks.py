@@ -656,3 +656,9 @@ def test_a_function_case_and_its_self_check_share_one_judge(ch02, monkeypatch, j
     assert not case.passed and not outcome.passed
     if judge in ("value", "naive"):
         assert "같은 판정" in case.message and "같은 판정" in "\n".join(outcome.lines())
+
+
+def test_an_object_under_a_near_name_is_named(ch02, notebook, setup_cell):
+    run_cell(notebook, "def native_relu(x):\n    return x\n", str(setup_cell[1] / "cell_native.py"))
+    text = notebook["grader"].check("q3_elementwise", notebook).text()
+    assert "native_relu이(가) 정의되어 있습니다. 채점하는 이름은 naive_relu입니다" in text, text

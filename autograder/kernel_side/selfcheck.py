@@ -34,6 +34,7 @@ class Outcome:
 
     def __init__(self, name, checked=(), problems=(), cause=None):
         self.name, self.checked, self.problems, self.cause = name, list(checked), list(problems), cause
+        self.hint = ""  # for an object not defined: the near name the notebook defines instead
 
     @property
     def passed(self):
@@ -41,7 +42,8 @@ class Outcome:
 
     def lines(self):
         if self.cause is not None:
-            return [f"❌ {line}" for line in show.one_cause(show.stopped(self.name, self.cause), ())]
+            return [f"❌ {line}" for line in show.one_cause(show.stopped(self.name, self.cause), ())] + \
+                ([f"    {self.hint}"] if self.hint else [])
         if self.passed:
             return [f"✅ {self.name}: 통과 ({' · '.join(self.checked)})"]
         (headline, details), others = self.problems[0], self.problems[1:]
@@ -68,10 +70,25 @@ def case(spec, namespace, show_failure=False):
     except Exception as error:
         outcome = Outcome(spec.get("object", "?"), problems=[(
             f"자가 점검 중 {type(error).__name__} 예외가 발생했습니다: {str(error)[:300]}", [])])
+    if outcome.cause == "not_defined":
+        outcome.hint = near_name(outcome.name, namespace)
     REPORTS.append(outcome)
     if show_failure and not outcome.passed:
         print("\n".join(outcome.lines()))
     return outcome.passed
+
+
+def near_name(name, namespace):
+    """A Korean line naming what the notebook defines instead of ``name`` (``native_relu`` for
+    ``naive_relu``, ``Fit`` for ``fit``), or ""."""
+    import difflib
+
+    defined = {key.lower(): key for key, value in namespace.items()
+               if not key.startswith("_") and key != name and (callable(value) or isinstance(value, type))}
+    close = difflib.get_close_matches(name.lower(), list(defined), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    return f"노트북에는 {defined[close[0]]}이(가) 정의되어 있습니다. 채점하는 이름은 {name}입니다: 이름을 {name}(으)로 고치세요."
 
 
 def run(spec, namespace):
