@@ -342,6 +342,25 @@ class BatchGenerator:
 """}, expect={"q8_from_scratch": 20},
             fails=("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플",
                    "BatchGenerator: 기본 batch_size=128", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    Variant("sequential-weights-appended", "wrong", replace={"NaiveSequential": """
+class NaiveSequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, inputs):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    @property
+    def weights(self):
+        weights = []
+        for layer in self.layers:
+            weights.append(layer.weights)  # a list of lists
+        return weights
+"""}, expect={"q8_from_scratch": 21},
+            fails=("NaiveSequential: 가중치 4개 [W1, b1, W2, b2]", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
     Variant("matrix-dot-wrong-loop-bound", "wrong", replace={"naive_matrix_dot": """
 def naive_matrix_dot(x, y):
     assert len(x.shape) == 2
