@@ -24,7 +24,8 @@ from autograder import mnist
 from autograder.engine.cases import judge_question
 from autograder.engine.grade import expected_observations, probe_table
 from autograder.kernel_side import runtime
-from autograder.targets import gradescope, notebooks
+from autograder.ch02_plus import q5_momentum
+from autograder.targets import gradescope, notebooks, points
 from conftest import subprocess_env
 
 ID = "ch02_plus"
@@ -47,7 +48,7 @@ def test_points_table_and_notebook_order(plus):
     assert plus.points == 100 and [q.id for q in plus.questions] == list(POINTS)
     assert all(case.points > 0 for q in plus.questions for case in q.cases)
     [training] = [case for case in plus.question("q5_momentum").cases if case.name.startswith("훈련")]
-    assert training.points == 25
+    assert training.points == q5_momentum.TRAINING_POINTS <= points.MAX_TRAINING_POINTS
     source = notebooks.load_source(plus.notebook)
     assert [c.metadata["autograder"]["question"] for c in notebooks.cells_with_role(source, "check")] == list(POINTS)
     assert [notebooks.stub_objects(c) for c in notebooks.cells_with_role(source, "stub")] == \
@@ -177,7 +178,8 @@ def test_the_zip_holds_100_points_with_the_training_case(plus, built):
     hidden = {qid: [(name, points) for name, points, is_hidden in cases if is_hidden] for qid, cases in tests.items()}
     assert hidden == {q.id: [(case.name, case.points) for case in q.cases] for q in plus.questions}
     assert sum(points for cases in hidden.values() for _, points in cases) == 100
-    assert any(name.startswith("훈련") and points == 25 for name, points in hidden["q5_momentum"])
+    assert any(name.startswith("훈련") and value == q5_momentum.TRAINING_POINTS
+               for name, value in hidden["q5_momentum"])
 
 
 def test_the_zip_carries_this_assignment_and_no_answer_key(built, tmp_path):

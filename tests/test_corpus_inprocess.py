@@ -62,6 +62,27 @@ def test_variant_gets_its_points(judged, assignment_id, variant):
     failed = [f"{c.question} · {c.name}: {c.message[:200]}" for c in cases if not c.passed]
     assert scores == variant.expected(assignment), failed
     assert sum(c.max_points for c in cases) == 100
+    if variant.fails is not None:  # one mistake, one deduction: exactly these cases fail
+        assert sorted(c.name for c in cases if not c.passed) == sorted(variant.fails), failed
+
+
+RIGHT = [(assignment_id, variant) for assignment_id, variant in CASES
+         if variant.kind == "right" and variant.base == "solution"]
+
+
+@pytest.mark.parametrize("assignment_id, variant", RIGHT, ids=[f"{a}:{v.name}" for a, v in RIGHT])
+def test_a_right_submission_reads_clean(judged, assignment_id, variant):
+    """What the student reads of a right submission: every case passed, no error section, no
+    instructor-only note (the kernel half, setup cell and all: test_feedback.py)."""
+    from autograder.engine import records
+    from autograder.engine.grade import SubmissionResult
+
+    assignment = registry.get(assignment_id)
+    cases, _ = judged(assignment_id)[variant.name]
+    result = SubmissionResult(variant.name, f"{variant.name}.ipynb", cases, "ok", assignment=assignment_id)
+    text = records.feedback_markdown(result, assignment.questions, assignment.title)
+    assert "❌" not in text and "채점 중 발견된 문제" not in text and "오류가 난 셀" not in text
+    assert "샌드박스" not in text and "Traceback" not in text and "예외가 발생했습니다" not in text
 
 
 @pytest.mark.parametrize("assignment_id", list(CORPORA))

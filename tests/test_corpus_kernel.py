@@ -73,6 +73,9 @@ def test_variant_gets_its_verdict(graded, assignment_id, variant):
     status = "; ".join(p for p in result.status.split("; ") if not p.startswith(DUPLICATE)) or "ok"
     if variant.status == "ok":
         assert status == "ok"
+    if variant.kind == "right" and variant.base == "solution":  # what the student reads is clean
+        feedback = (graded(assignment_id)[1] / variant.name / "feedback.md").read_text(encoding="utf-8")
+        assert "❌" not in feedback and "채점 중 발견된 문제" not in feedback and "오류가 난 셀" not in feedback
     elif variant.status is not None:
         assert variant.status in status
 

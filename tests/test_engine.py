@@ -229,13 +229,17 @@ def test_origin_problem_flags_kit_and_exec_code(ch02, tiny):
 # ---------------------------------------------------------------- judging and reports
 
 
-def test_a_judge_that_fails_is_the_kits_fault_not_a_verdict():
+def test_a_judge_that_fails_is_the_kits_fault_and_costs_its_case_alone():
+    from autograder.engine.cases import KIT_ERROR
+
     key = ProbeKey("f")
     question = Question("qx", "t", ("f",), {key: Probe({})},
-                        (Case("c", 2.0, (key,), lambda o, e: Verdict(o[key]["missing"] == 1)),))
-    with pytest.raises(KeyError):  # reported by the caller as a grader error, never as 0 points
-        judge_question(question, {key: {}}, {})
-    [unprobed] = judge_question(question, None, {}, "커널이 종료되었습니다")
+                        (Case("c", 2.0, (key,), lambda o, e: Verdict(o[key]["missing"] == 1)),
+                         Case("d", 1.0, (key,), lambda o, e: Verdict(True))))
+    broken, fine = judge_question(question, {key: {}}, {})
+    assert broken.points == 0 and "채점 도구 오류" in broken.message and "KeyError" in broken.detail[KIT_ERROR]
+    assert fine.passed  # the question's other cases keep their verdicts
+    unprobed, _ = judge_question(question, None, {}, "커널이 종료되었습니다")
     assert unprobed.points == 0 and unprobed.message == "커널이 종료되었습니다"
 
 

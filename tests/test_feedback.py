@@ -4,9 +4,13 @@ cause one message, and cases that count only once the values are right saying so
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import nbformat
 import numpy as np
+import pytest
+from conftest import subprocess_env
 
 from autograder.engine import records, submission
 from autograder.engine.cases import judge_question
@@ -140,6 +144,104 @@ def test_nbgrader_test_cells_say_one_cause_once(ch02):
     question = ch02.question("q6_transpose")
     cases = judge_question(question, _observed(question, "NotImplementedError"), expected_observations(ch02)[question.id])
     printed = nbgrader.report(cases, []).strip().splitlines()
-    assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6: naive_transpose: 값, naive_transpose: "
-                       "결과 모양과 dtype(입력과 같게), naive_transpose: 입력을 바꾸지 않음, naive_transpose: 랭크·모양 검사(assert), "
-                       "naive_transpose: 반복문 규칙)"]
+    # the same words as feedback.md (one renderer, kernel_side.show.one_cause)
+    assert printed == ["[실패] naive_transpose: 아직 구현하지 않았습니다. (0/6점: 값 2, 결과 모양과 dtype(입력과 같게) 1, "
+                       "입력을 바꾸지 않음 1, 랭크·모양 검사(assert) 1, 반복문 규칙 1)"]
+    text = _feedback(ch02, "q6_transpose", _observed(question, "NotImplementedError"))
+    assert "- ❌ " + printed[0].removeprefix("[실패] ") in text.splitlines()
+
+
+# ---------------------------------------------------------------- no error a student did not cause
+
+
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus", "tiny"])
+def test_the_setup_cell_runs_where_otter_is_a_stand_in(assignment_id, tmp_path):
+    """A graded kernel has an inert stand-in for otter (``harness``); the notebook's setup cell
+    imports ``otter.check.utils`` and must run there without an error (it used to fail in every
+    graded notebook, and every feedback blamed the cell students are told not to touch)."""
+    from autograder import assignment as registry
+    from autograder.engine.kernel import SELF_CHECK_TOOLS, harness_source
+    from autograder.targets.selfcheck import setup_source
+
+    assignment = registry.get(assignment_id)
+    program = harness_source(assignment.kit_roots, 10_000, stand_ins=SELF_CHECK_TOOLS) + "\n" + \
+        setup_source(assignment) + "\nprint(type(grader).__name__)\n"
+    (tmp_path / "cell.py").write_text(program, encoding="utf-8")
+    done = subprocess.run([sys.executable, "cell.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=subprocess_env(drop=("PYTHONPATH",)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "Inert"
+
+
+@pytest.mark.parametrize("variant", [v for v in __import__("corpus.tiny").tiny.VARIANTS
+                                     if v.kind == "right" and v.base == "solution"],
+                         ids=lambda v: v.name)
+def test_a_correct_notebook_graded_in_a_kernel_reads_clean(tiny, built_tiny, variant, tmp_path):
+    """Graded for real (its own kernel, setup cell and all) and without the sandbox: the
+    student's feedback and Gradescope output hold no error section and no instructor-only note;
+    the status column (grades.csv, the report) still says how it was graded."""
+    from autograder.engine.grade import NO_SANDBOX, grade_notebook
+    from autograder.engine.kernel import Limits
+    from corpus import materialize
+
+    student, solution = built_tiny
+    path = materialize(variant, student, solution, tmp_path)
+    result = grade_notebook(tiny, path, variant.name, {}, Limits(cell_seconds=30, sandbox=False))
+    assert result.total == result.possible() == variant.expected(tiny)["q1_basics"], result.status
+    assert NO_SANDBOX in result.status and not result.cell_errors
+    text = records.feedback_markdown(result, tiny.questions, tiny.title)
+    gradescope = json.dumps(records.gradescope_results(result), ensure_ascii=False)
+    for shown in (text, gradescope):
+        assert "채점 중 발견된 문제" not in shown and "채점 중 문제" not in shown
+        assert "오류가 난 셀" not in shown and "샌드박스" not in shown and "Traceback" not in shown
+
+
+def test_a_missing_object_is_explained_by_the_cell_meant_to_define_it(tiny, built_tiny, tmp_path):
+    """A stub cell that now defines a near name says which name it defines and which is graded;
+    a cell stopped by its own import says that import failed (graded for real, in a kernel)."""
+    from autograder.engine.grade import grade_notebook
+    from autograder.engine.kernel import Limits
+    from corpus import Variant, materialize
+
+    student, solution = built_tiny
+    variant = Variant("near-names", "wrong", replace={
+        "scale": "import pysnooper\n\ndef scale(x, factor):\n    return x * factor\n",
+        "slow_total": "def Slow_Total(x):\n    return np.sum(x)\n"})
+    path = materialize(variant, student, solution, tmp_path)
+    result = grade_notebook(tiny, path, variant.name, {}, Limits(cell_seconds=30))
+    text = records.feedback_markdown(result, tiny.questions, tiny.title)
+    [scale] = [line for line in text.splitlines() if line.startswith("- ❌ scale:")]
+    assert "import에서 멈췄습니다" in scale and "pysnooper" in scale, text
+    [total] = [line for line in text.splitlines() if line.startswith("- ❌ slow_total:")]
+    assert "Slow_Total을(를) 정의합니다" in total and "채점하는 이름은 slow_total" in total, text
+    assert "정의하는 셀을 먼저 실행하세요" not in text
+
+
+def test_a_crash_on_every_input_is_one_line_with_the_cases_it_cost(ch02):
+    question = ch02.question("q6_transpose")
+    observed = _observed(question, wrong=False)
+    for key in observed:
+        if key.kind == "value":
+            observed[key] = {"ok": True, "object": "naive_transpose", "mutated": [False],
+                             "error": {"type": "ZeroDivisionError", "message": "division by zero"}}
+    text = _feedback(ch02, "q6_transpose", observed)
+    failed = [line for line in text.splitlines() if line.startswith("- ❌")]
+    assert failed == ["- ❌ naive_transpose: 모든 입력에서 ZeroDivisionError 예외가 발생했습니다: division by zero "
+                      "(0/6점: 값 2, 결과 모양과 dtype(입력과 같게) 1, 입력을 바꾸지 않음 1, 랭크·모양 검사(assert) 1, "
+                      "반복문 규칙 1)"], text
+    assert text.count("division by zero") == 1
+
+
+def test_nbgrader_files_problems_by_question_and_keeps_the_instructors_out():
+    from autograder.engine import outcomes
+    from autograder.engine.outcomes import Problem
+    from autograder.frontends.nbgrader import problems_under
+
+    problems = [Problem(None, outcomes.NO_SANDBOX, "샌드박스 없이 채점함"),
+                Problem("basics", outcomes.PROBE, "시간 제한 초과"),
+                Problem("basics", outcomes.GRADER_ERROR, "채점 도구 오류 (KeyError: 't')"),
+                Problem(None, outcomes.CELL, "위에서 3번째 셀: 시간 제한 초과")]
+    questions = {"basics", "extra"}  # ids that do not start with "q"
+    assert problems_under("basics", problems, questions, first=True) == ["시간 제한 초과",
+                                                                         "위에서 3번째 셀: 시간 제한 초과"]
+    assert problems_under("extra", problems, questions, first=False) == []

@@ -1,6 +1,7 @@
 """What is graded is what is written: the notebook's points table and each stub's header are
 generated from the checks, and every graded property of a stub (dtype, copy or in place, the
-naive rule with its full list) is in the stub's text."""
+naive rule) is in the stub's text; the naive rule's full list is once, in a box under the points
+table."""
 
 from __future__ import annotations
 
@@ -83,11 +84,17 @@ def test_every_graded_property_is_written_in_the_stub(ch02, built_notebooks, nam
         assert "assert" in written, name
     if spec.get("naive"):
         assert "반복문 규칙" in written, name
+        # two lines in the stub; the rule in full once, in the box under the points table
+        assert all(line in whole for line in points.NAIVE_STUB_LINES), name
+        header = [line for line in whole.splitlines() if line.startswith("#")]
+        assert len([line for line in header if "반복문 규칙" in line]) == 3, name  # the case, and two lines
+        assert not any(forbidden in whole for forbidden in ("frompyfunc", "jnp.", "torch.", ".mT")), name
+        [box] = notebooks.cells_with_role(student, "points")
         for forbidden in sorted(naive_rule.VECTORISED):
-            assert re.search(rf"\b{forbidden}\b", whole), (name, forbidden)
+            assert re.search(rf"\b{forbidden}\b", box.source), forbidden
         for method in sorted(naive_rule.VECTORISED_METHODS):
-            assert f".{method}" in whole, (name, method)
-        assert "@ 연산자" in whole and "x + y" in whole
+            assert f".{method}" in box.source, method
+        assert "@ 연산자" in box.source and "x + y" in box.source and box.source.count("> **반복문 규칙**") == 1
 
 
 def test_the_naive_rule_is_written_from_the_rule_itself():
@@ -109,3 +116,18 @@ def test_the_first_cell_points_to_the_rule_and_the_table_without_numbers_of_its_
     first = source.cells[0].source
     assert "반복문 규칙" in first and "문제 셀 맨 위의 주석" in first
     assert not re.search(r"\d+\s*점", first)  # points live in the generated table only
+
+
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus"])
+def test_no_training_case_outweighs_the_parts(assignment_id):
+    """A training check confirms the parts work together: at most MAX_TRAINING_POINTS, and never
+    more than the question's own cases together; every assignment still totals 100."""
+    from autograder import assignment as registry
+
+    assignment = registry.get(assignment_id)
+    assert assignment.points == 100
+    for question in assignment.questions:
+        for case in points.loose_cases(question):
+            if case.name.startswith("훈련"):
+                assert case.points <= points.MAX_TRAINING_POINTS, (question.id, case.name, case.points)
+                assert case.points < question.points - case.points, question.id

@@ -341,6 +341,92 @@ def test_a_typical_wrong_answer_fails_its_self_check(setup_cells, monkeypatch, a
             assert other.passed or f"이 함수는 {name}을(를) 호출합니다" in "\n".join(other.lines()), report.text()
 
 
+# Slips whose self-check used to mislead (issue "What a student reads is true"): (assignment, question, object,
+# definition, words the report must hold, words it must not hold, the number of problems it reports).
+IN_THE_STUDENTS_TERMS = [
+    ("ch02", "q8_from_scratch", "NaiveSequential", """
+class NaiveSequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, inputs):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    @property
+    def weights(self):
+        weights = []
+        for layer in self.layers:
+            weights.append(layer.weights)
+        return weights
+""", ("한 줄로 늘어선", "append"), ("inhomogeneous", "예외가 발생했습니다"), 1),
+    ("ch02", "q8_from_scratch", "update_weights", """
+learning_rate = 1e-3
+
+def update_weights(gradients, weights):
+    for g, w in zip(gradients, model.weights):
+        w.assign_sub(g * learning_rate)
+""", ("전역 변수 model",), ("w - learning_rate * g로 바뀌지",), 1),  # the hidden check deducts it once
+    ("ch02_plus", "q5_momentum", "update_weights_momentum", "momentum-velocity-not-kept",
+     ("velocities에 새 속도", "저장하지 않으면"), ("인자의 값을 사용",), 1),
+    ("ch02_plus", "q5_momentum", "update_weights_momentum", "momentum-hardcoded-hyperparameters",
+     ("learning_rate, momentum의 값이 결과에 영향을 주지 않습니다",), ("저장하지 않으면",), None),
+    ("ch02_plus", "q1_softmax", "naive_softmax", """
+def naive_softmax(x):
+    assert len(x.shape) == 2
+    z = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        top = x[i, 0]
+        for j in range(x.shape[1]):
+            top = max(top, x[i, j])
+        total = 0.0
+        for j in range(x.shape[1]):
+            z[i, j] = math.exp(float(x[i, j]) - float(top))
+            total += math.exp(float(x[i, j]) - float(top))
+        for j in range(x.shape[1]):
+            z[i, j] = z[i, j] / total
+    return z
+""", ("정수 어레이에 확률을 써 넣으면 잘립니다",), (), None),
+]
+
+
+@pytest.mark.parametrize("assignment_id, question_id, name, source, words, absent, count", IN_THE_STUDENTS_TERMS,
+                         ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(IN_THE_STUDENTS_TERMS)])
+def test_a_self_check_says_what_is_wrong_in_the_students_terms(setup_cells, monkeypatch, assignment_id, question_id,
+                                                               name, source, words, absent, count):
+    setup = setup_cells(assignment_id)
+    notebook = fresh_notebook(setup, monkeypatch)
+    with_answer_key(notebook, setup[1], registry.get(assignment_id))
+    run_cell(notebook, corpus_source(name, source), str(setup[1] / f"cell_{name}.py"))
+    report = notebook["grader"].check(question_id, notebook)
+    [outcome] = [o for o in report.outcomes if o.name == name]
+    text = "\n".join(outcome.lines())
+    assert not outcome.passed and all(word in text for word in words), text
+    assert not any(word in text for word in absent), text
+    if count is not None:
+        assert len(outcome.problems) == count, text
+
+
+def test_the_helper_note_only_when_the_helper_failed(setup_cell, monkeypatch):
+    """"이 함수는 naive_vector_dot을 호출합니다" is shown only when naive_vector_dot's own self-check
+    failed; a bug of the caller alone gets no such note."""
+    notebook = fresh_notebook(setup_cell, monkeypatch)
+    with_answer_key(notebook, setup_cell[1], registry.get("ch02"))
+    run_cell(notebook, """
+def naive_matrix_vector_dot(x, y):
+    assert len(x.shape) == 2 and len(y.shape) == 1 and x.shape[1] == y.shape[0]
+    z = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        z[i] = naive_vector_dot(x[i, :], y) + 1
+    return z
+""", str(setup_cell[1] / "cell_mv.py"))
+    report = notebook["grader"].check("q5_dot", notebook)
+    [outcome] = [o for o in report.outcomes if o.name == "naive_matrix_vector_dot"]
+    assert not outcome.passed and "호출합니다" not in "\n".join(outcome.lines())
+
+
 @pytest.mark.parametrize("assignment_id, wrong", [("ch02", WRONG), ("ch02_plus", WRONG_PLUS)])
 def test_wrong_answers_cover_every_question_and_are_at_least_ten(assignment_id, wrong):
     assert len(wrong) >= 10
@@ -541,3 +627,38 @@ def test_a_rule_travels_as_plain_data():
 
     for rule in (naive_rule.NAIVE, NAIVE_RULE, AUTODIFF_RULE):
         assert naive_rule.Rule.from_json(json.loads(json.dumps(rule.to_json()))) == rule
+
+
+@pytest.mark.parametrize("judge, stand_in, kind", [
+    ("value", lambda want, observation: ("같은 판정", "-"), "values"),
+    ("input_kept", lambda observation: False, "unchanged"),
+    ("refused", lambda observation: False, "asserts"),
+    ("naive", lambda *args, **kwargs: ("같은 판정", []), "naive"),
+])
+def test_a_function_case_and_its_self_check_share_one_judge(ch02, monkeypatch, judge, stand_in, kind):
+    """One judge per property: change the judge (``kernel_side.judging``) and the hidden case and
+    the self-check both change, on the answer key itself."""
+    from autograder.engine.cases import judge_question
+    from autograder.engine.grade import expected_observations, probe_table
+    from autograder.kernel_side import judging
+    from autograder.kernel_side import selfcheck as kernel_selfcheck
+
+    question = ch02.question("q6_transpose")
+    namespace, table = ch02.answer_key_namespace(), probe_table(ch02)
+    observed = {key: runtime.run_probe(spec, namespace, table) for key, spec in question.specs.items()}
+    [(_, spec)] = selfcheck.public_specs(ch02, question)
+    assert all(c.passed for c in judge_question(question, observed, expected_observations(ch02)[question.id]))
+    assert kernel_selfcheck.function_check(spec, namespace).passed
+    monkeypatch.setattr(judging, judge, stand_in)
+    [name] = [c.name for c in question.cases if c.kind == kind]
+    [case] = [c for c in judge_question(question, observed, expected_observations(ch02)[question.id]) if c.name == name]
+    outcome = kernel_selfcheck.function_check(spec, namespace)
+    assert not case.passed and not outcome.passed
+    if judge in ("value", "naive"):
+        assert "같은 판정" in case.message and "같은 판정" in "\n".join(outcome.lines())
+
+
+def test_an_object_under_a_near_name_is_named(ch02, notebook, setup_cell):
+    run_cell(notebook, "def native_relu(x):\n    return x\n", str(setup_cell[1] / "cell_native.py"))
+    text = notebook["grader"].check("q3_elementwise", notebook).text()
+    assert "native_relu이(가) 정의되어 있습니다. 채점하는 이름은 naive_relu입니다" in text, text

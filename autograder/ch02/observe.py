@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from ..kernel_side.runtime import decode, encode, encode_array, swapped, tensor_kind_of
+from ..kernel_side.runtime import decode, describe_error, encode, encode_array, swapped, tensor_kind_of
 
 
 def _tf():
@@ -56,26 +56,64 @@ def keras_model(model, batch):
     return info
 
 
+def step_error(error):
+    """A step's error as plain data; an AttributeError also lists the object's public names
+    (a misnamed method: ``next_batch`` where ``next`` is called)."""
+    found = describe_error(error)
+    target = getattr(error, "obj", None)
+    if isinstance(error, AttributeError) and target is not None:
+        found["names"] = sorted(name for name in dir(target)
+                                if not name.startswith("_") and callable(getattr(target, name, None)))[:40]
+    return found
+
+
 def weights_payload(weights):
-    return [{"kind": tensor_kind_of(w) or type(w).__name__,
-             "trainable": bool(getattr(w, "trainable", False)),
-             **encode_array(np.asarray(w))} for w in weights]
+    """Each weight's kind and values; an item that is itself a list (``weights.append(layer.weights)``
+    makes a list of lists) is recorded as such, with its length."""
+    found = []
+    for w in weights:
+        if isinstance(w, (list, tuple)):
+            found.append({"kind": "list", "trainable": False, "length": len(w), "shape": None})
+        else:
+            kind = tensor_kind_of(w) or f"{type(w).__module__.split('.')[0]}.{type(w).__name__}"
+            found.append({"kind": kind,
+                          "trainable": bool(getattr(w, "trainable", False)), **encode_array(np.asarray(w))})
+    return found
+
+
+def nested_weights(payload):
+    """A Korean sentence when ``weights`` is a list of lists (``append`` instead of ``extend``),
+    else None."""
+    nested = [w["length"] for w in payload if w.get("kind") == "list"]
+    if not nested:
+        return None
+    return (f"weights가 리스트의 리스트입니다(항목 {len(payload)}개 중 {len(nested)}개가 리스트). "
+            "층마다 weights를 append하면 이렇게 됩니다. 변수들을 한 줄로 이어 붙인 리스트여야 하므로 "
+            "extend나 +=로 더하세요.")
 
 
 def batches(cls, images, labels, batch_size=None, next_calls=None):
     """``num_batches`` of a batch generator and what ``next()`` returns, ``next_calls`` times
-    (by default ``num_batches`` times)."""
+    (by default ``num_batches`` times), observed apart: a generator without ``num_batches`` is
+    still asked for its batches, and one whose ``next`` is missing still has its count."""
     kwargs = {"batch_size": batch_size} if batch_size else {}
     generator = cls(images, labels, **kwargs)
-    num_batches = generator.num_batches
-    valid = type(num_batches) in (int, np.int64, np.int32) and 0 <= num_batches <= 10_000
-    count = next_calls if next_calls is not None else (int(num_batches) if valid else 0)
-    found = []
-    for _ in range(count):
-        batch_images, batch_labels = generator.next()
-        found.append({"images": encode_array(np.asarray(batch_images)),
-                      "labels": encode_array(np.asarray(batch_labels))})
-    return {"num_batches": int(num_batches) if valid else repr(num_batches)[:80], "batches": found}
+    found, valid = {"batches": []}, False
+    try:
+        num_batches = generator.num_batches
+        valid = type(num_batches) in (int, np.int64, np.int32) and 0 <= num_batches <= 10_000
+        found["num_batches"] = int(num_batches) if valid else repr(num_batches)[:80]
+    except Exception as error:
+        found["num_batches_error"] = step_error(error)
+    count = next_calls if next_calls is not None else (found["num_batches"] if valid else 0)
+    try:
+        for _ in range(count):
+            batch_images, batch_labels = generator.next()
+            found["batches"].append({"images": encode_array(np.asarray(batch_images)),
+                                     "labels": encode_array(np.asarray(batch_labels))})
+    except Exception as error:
+        found["next_error"] = step_error(error)
+    return found
 
 
 def update(update_weights, scope, weights, gradients, global_model):

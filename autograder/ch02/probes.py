@@ -61,14 +61,26 @@ class _Model:
         return [w for layer in self.layers for w in layer.weights]
 
 
+def _step(found, key, run):
+    """``found[key] = run()``, or the error as ``found[key + "_error"]``: each property is
+    observed on its own, so a bug in one step costs that step's cases only."""
+    try:
+        found[key] = run()
+    except Exception as error:
+        found[key + "_error"] = observe.step_error(error)
+
+
 def probe_naive_dense(namespace, spec):
+    """The layer built (a failure here stops everything, said once), then its weights and its
+    output observed apart."""
     tf = _tf()
     tf.random.set_seed(spec["seed"])
     layer = lookup(namespace, "NaiveDense")(
         input_size=spec["input_size"], output_size=spec["output_size"], activation=tf.nn.relu)
-    weights = list(layer.weights)
-    x = decode(spec["inputs"])
-    return {"weights": observe.weights_payload(weights), "output": encode_array(np.asarray(layer(x)))}
+    found = {}
+    _step(found, "weights", lambda: observe.weights_payload(list(layer.weights)))
+    _step(found, "output", lambda: encode_array(np.asarray(layer(decode(spec["inputs"])))))
+    return found
 
 
 def _activation(name):
@@ -84,10 +96,11 @@ def _known_model(spec):
 def probe_naive_sequential(namespace, spec):
     known = _known_model(spec)
     model = lookup(namespace, "NaiveSequential")(known.layers)
-    weights = list(model.weights)
-    return {"weights": observe.weights_payload(weights),
-            "same_objects": [any(w is k for k in known.weights) for w in weights],
-            "output": encode_array(np.asarray(model(decode(spec["inputs"]))))}
+    found = {}
+    _step(found, "weights", lambda: observe.weights_payload(list(model.weights)))
+    _step(found, "same_objects", lambda: [any(w is k for k in known.weights) for w in model.weights])
+    _step(found, "output", lambda: encode_array(np.asarray(model(decode(spec["inputs"])))))
+    return found
 
 
 def probe_batch_generator(namespace, spec):

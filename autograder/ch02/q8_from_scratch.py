@@ -12,6 +12,7 @@ whole model: a bug that breaks training also costs it."""
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from .. import mnist
 from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..kernel_side import runtime, show
+from . import observe
 from .common import first_difference, on_probe, public_rng, rng
 
 ID = "q8_from_scratch"
@@ -69,7 +71,7 @@ def question() -> Question:
                            "images": runtime.encode(np.arange(600, dtype=np.int64).reshape(300, 2)),
                            "labels": runtime.encode(np.arange(300, dtype=np.int64))}),
         # 1280 = 10 x 128: the default is judged where rounding down or up gives the same count.
-        BATCHES_DEFAULT: Probe({"op": "batch_generator", "batch_size": None,
+        BATCHES_DEFAULT: Probe({"op": "batch_generator", "batch_size": None, "next_calls": 10,
                                 "images": runtime.encode(np.arange(2560, dtype=np.int64).reshape(1280, 2)),
                                 "labels": runtime.encode(np.arange(1280, dtype=np.int64))}),
         UPDATE: Probe({"op": "update_weights", "global_model": "given", **update_inputs}),
@@ -86,8 +88,24 @@ def question() -> Question:
                       "limit": 900}, reference=False, cached=True),
     }
 
-    @on_probe(DENSE, "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)")
+    dense_call = "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)"
+
+    def weights_of(got, call):
+        """(W, b) as arrays, or a Verdict saying why they cannot be read."""
+        if "weights_error" in got:
+            return Verdict(False, f"{call}.weights 읽기 실패: " + show.error({"error": got["weights_error"]}))
+        nested = observe.nested_weights(got["weights"])
+        if nested:
+            return Verdict(False, nested)
+        if len(got["weights"]) != 2:
+            return Verdict(False, f"{call}.weights는 [W, b] 2개여야 합니다: 받은 {len(got['weights'])}개")
+        return _decoded_weights(got)
+
+    @on_probe(DENSE, dense_call)
     def dense_weights(got, want):
+        found = weights_of(got, "layer")
+        if isinstance(found, Verdict):
+            return found
         shapes = [tuple(w["shape"]) for w in got["weights"]]
         kinds = [w["kind"] for w in got["weights"]]
         if shapes != [(5, 3), (3,)]:
@@ -97,47 +115,75 @@ def question() -> Question:
             return Verdict(False, f"W와 b는 tf.Variable이어야 합니다: 받은 {kinds}")
         return Verdict(True)
 
-    def dense_init(observed, expected):
-        verdict = dense_weights(observed, expected)
-        if not verdict.passed:
-            return verdict
-        W, b = _decoded_weights(observed[DENSE])
-        if not (W.min() >= 0 and W.max() <= 0.1 and W.std() > 0):
+    @on_probe(DENSE, dense_call)
+    def dense_init(got, want):
+        found = weights_of(got, "layer")
+        if isinstance(found, Verdict):
+            return found
+        W, b = found
+        if not (W.size and W.min() >= 0 and W.max() <= 0.1 and W.std() > 0):
             return Verdict(False, f"W는 0~0.1 사이 균등분포로 초기화해야 합니다: 받은 {show.value(W)}")
         if np.any(b != 0):
             return Verdict(False, f"b는 0으로 초기화해야 합니다: 받은 {show.value(b)}")
         return Verdict(True)
 
-    def dense_output(observed, expected):
-        verdict = dense_weights(observed, expected)
-        if not verdict.passed:
-            return verdict
-        W, b = _decoded_weights(observed[DENSE])
-        want = np.maximum(inputs @ W + b, 0)
-        have = runtime.decode_array(observed[DENSE]["output"])
-        if have.shape != want.shape or not np.allclose(have, want, atol=1e-5):
-            return Verdict(False, show.mismatch([f"inputs: {show.value(inputs)}"], show.value(want), show.value(have),
-                                                "출력은 activation(matmul(inputs, W) + b)이어야 합니다."))
+    @on_probe(DENSE, dense_call)
+    def dense_output(got, want):
+        # Judged with the layer's own W and b, whatever their type (tf.Variable is its own case).
+        if "output_error" in got:
+            return Verdict(False, "layer(inputs) (__call__) 실행 실패: " + show.error({"error": got["output_error"]}))
+        found = weights_of(got, "layer")
+        if isinstance(found, Verdict):
+            return Verdict(False, found.message + " (W와 b를 읽어야 출력을 확인할 수 있습니다)")
+        W, b = found
+        have = runtime.decode_array(got["output"])
+        try:
+            want_output = np.maximum(inputs @ W + b, 0)
+        except ValueError:
+            return Verdict(False, f"W {W.shape}, b {b.shape}로는 inputs {inputs.shape}의 출력을 계산할 수 없습니다.")
+        if have.shape != want_output.shape or not np.allclose(have, want_output, atol=1e-5):
+            return Verdict(False, show.mismatch([f"inputs: {show.value(inputs)}"], show.value(want_output),
+                                                show.value(have), "출력은 activation(matmul(inputs, W) + b)이어야 합니다."))
         return Verdict(True)
 
     @on_probe(SEQUENTIAL, "NaiveSequential([층1, 층2])")
     def sequential_weights(got, want):
+        if "weights_error" in got:
+            return Verdict(False, "model.weights 읽기 실패: " + show.error({"error": got["weights_error"]}))
+        nested = observe.nested_weights(got["weights"])
+        if nested:
+            return Verdict(False, "두 층 모델의 weights는 변수 4개 [W1, b1, W2, b2]가 한 줄로 늘어선 리스트여야 합니다. "
+                                  + nested)
         shapes = [tuple(w["shape"]) for w in got["weights"]]
-        if shapes != [(6, 4), (4,), (4, 3), (3,)] or not all(got["same_objects"]):
+        if shapes != [(6, 4), (4,), (4, 3), (3,)] or not all(got.get("same_objects") or [False]):
             return Verdict(False, "두 층 모델의 weights는 층 순서대로 [W1, b1, W2, b2] (4개)여야 합니다: "
                                   f"기대 [(6, 4), (4,), (4, 3), (3,)], 받은 {shapes}")
         return Verdict(True)
 
     @on_probe(SEQUENTIAL, "NaiveSequential([층1, 층2])")
     def sequential_output(got, want):
+        if "output_error" in got:
+            return Verdict(False, "model(inputs) (__call__) 실행 실패: " + show.error({"error": got["output_error"]}))
         have, ref = runtime.decode_array(got["output"]), runtime.decode_array(want["output"])
         if have.shape != ref.shape or not np.allclose(have, ref, atol=1e-5):
             return Verdict(False, show.mismatch([f"inputs: {show.value(seq_inputs)}"], show.value(ref),
                                                 show.value(have), "층을 순서대로 적용한 출력이 다릅니다."))
         return Verdict(True)
 
+    def step_failed(got, step, call):
+        """One message (the same for every case the step cost, so the feedback says it once)."""
+        error = got[f"{step}_error"]
+        names = [name for name in error.get("names", ()) if name not in ("num_batches",)]
+        close = difflib.get_close_matches(step, names, n=1, cutoff=0.5)
+        hint = f" 정의된 메서드는 {close[0]}입니다: 이름을 {step}(으)로 고치세요." if close else ""
+        return Verdict(False, f"{call}.{step}() 실행 실패: " + show.error({"error": error}) + hint,
+                       {"cause": "step", "object": "BatchGenerator"})
+
     @on_probe(BATCHES_64, "BatchGenerator(300개, batch_size=64)")
     def batch_count(got, want):
+        if "num_batches_error" in got:
+            return Verdict(False, "BatchGenerator(300개, batch_size=64).num_batches 읽기 실패: "
+                                  + show.error({"error": got["num_batches_error"]}))
         return Verdict(got["num_batches"] == want["num_batches"],
                        f"BatchGenerator(300개, batch_size=64).num_batches: 기대 {want['num_batches']} "
                        f"(마지막의 짧은 배치도 세는 math.ceil), 받은 {got['num_batches']}")
@@ -145,19 +191,22 @@ def question() -> Question:
     def batches(key, description):
         @on_probe(key, f"BatchGenerator({description})")
         def judge(got, want):
-            sizes = [b["labels"]["shape"][0] for b in got["batches"]]
             wanted = [b["labels"]["shape"][0] for b in want["batches"]]
-            if key == BATCHES_DEFAULT and got["num_batches"] != want["num_batches"]:
-                return Verdict(False, f"BatchGenerator({description}).num_batches: 기대 {want['num_batches']}, "
-                                      f"받은 {got['num_batches']} (batch_size의 기본값은 128입니다)")
+            if "next_error" in got:
+                if key == BATCHES_DEFAULT and got.get("num_batches") == want["num_batches"]:
+                    return Verdict(True, "next()를 부를 수 없어 num_batches로 기본 batch_size를 확인했습니다.")
+                return step_failed(got, "next", "BatchGenerator")
+            sizes = [b["labels"]["shape"][0] for b in got["batches"]]
             if sizes != wanted:
                 return Verdict(False, f"BatchGenerator({description})의 next() {len(wanted)}번: 배치 크기 기대 "
-                                      f"{wanted}, 받은 {sizes} (마지막 배치는 남은 샘플만 담습니다)")
+                                      f"{wanted}, 받은 {sizes} (마지막 배치는 남은 샘플만 담습니다)"
+                                      + (" (batch_size의 기본값은 128입니다)" if key == BATCHES_DEFAULT else ""))
             for index, (have, ref) in enumerate(zip(got["batches"], want["batches"])):
                 for part in ("images", "labels"):
                     if not np.array_equal(runtime.decode_array(have[part]), runtime.decode_array(ref[part])):
                         return Verdict(False, f"{index}번째 배치의 {part}가 다릅니다: 기대 "
-                                              f"{show.value(ref[part])}, 받은 {show.value(have[part])}")
+                                              f"{show.value(ref[part])}, 받은 {show.value(have[part])} "
+                                              "(next()는 부를 때마다 다음 배치를 돌려줘야 합니다)")
             return Verdict(True)
         return judge
 

@@ -7,6 +7,7 @@ checks). Each check looks at the student's object the way the hidden probes do
 when the notebook was built (``spec["expected"]``). Messages are Korean, shapes first.
 """
 
+import difflib
 import types
 
 import numpy as np
@@ -82,33 +83,48 @@ def naive_dense(spec, namespace):
 
     def make():
         tf.random.set_seed(spec["seed"])
-        layer = namespace["NaiveDense"](input_size=n_in, output_size=n_out, activation=tf.nn.relu)
-        return layer, list(layer.weights), np.asarray(layer(inputs))
+        return namespace["NaiveDense"](input_size=n_in, output_size=n_out, activation=tf.nn.relu)
 
-    stopped, made = _run("NaiveDense", namespace, make)
+    stopped, layer = _run("NaiveDense", namespace, make)
     if stopped:
         return stopped
-    layer, weights, output = made
     call = f"NaiveDense(input_size={n_in}, output_size={n_out}, activation=tf.nn.relu)"
-    shapes = [tuple(np.shape(w)) for w in weights]
-    if shapes != [(n_in, n_out), (n_out,)]:
-        return Outcome("NaiveDense", problems=[("weights는 [W, b] 순서로 W: (input_size, output_size), "
-                                                "b: (output_size,) 모양이어야 합니다.",
-                                                [f"호출: {call}", f"- 기대: [{(n_in, n_out)}, {(n_out,)}]",
-                                                 f"- 받은 값: {shapes}"])])
     problems = []
-    if not all(isinstance(w, tf.Variable) for w in weights):
-        problems.append(("W와 b는 tf.Variable이어야 합니다.", [f"- 받은 값: {[type(w).__name__ for w in weights]}"]))
-    W, b = (np.asarray(w) for w in weights)
-    if not (W.min() >= 0 and W.max() <= 0.1 and W.std() > 0):
-        problems.append(("W는 0과 0.1 사이의 균등분포 난수로 초기화해야 합니다.", [f"- 받은 W: {show.value(W)}"]))
-    if np.any(b != 0):
-        problems.append(("b는 0으로 초기화해야 합니다.", [f"- 받은 b: {show.value(b)}"]))
-    want = np.maximum(inputs @ W + b, 0)
-    if output.shape != want.shape or not np.allclose(output, want, atol=1e-5):
-        problems.append(("출력이 activation(tf.matmul(inputs, W) + b)와 다릅니다.",
-                         [f"호출: layer(inputs), {call}", f"- 입력 inputs: {show.value(inputs)}",
-                          f"- 기대값: {show.value(want)}", f"- 받은 값: {show.value(output)}"]))
+    # weights and the output looked at apart, as the hidden cases judge them
+    stopped, weights = _run("NaiveDense", namespace, lambda: list(layer.weights))
+    if stopped:
+        if stopped.cause:
+            return stopped
+        problems.append(("layer.weights를 읽지 못했습니다.", [f"호출: {call}"] + stopped.problems[0][:1]))
+        weights = None
+    elif observe.nested_weights(observe.weights_payload(weights)) or \
+            [tuple(np.shape(w)) for w in weights] != [(n_in, n_out), (n_out,)]:
+        shapes = [tuple(np.shape(w)) if not isinstance(w, (list, tuple)) else "리스트" for w in weights]
+        problems.append(("weights는 [W, b] 순서로 W: (input_size, output_size), b: (output_size,) 모양이어야 합니다.",
+                         [f"호출: {call}", f"- 기대: [{(n_in, n_out)}, {(n_out,)}]", f"- 받은 값: {shapes}"]))
+        weights = None
+    else:
+        if not all(isinstance(w, tf.Variable) for w in weights):
+            kinds = [f"{type(w).__module__.split('.')[0]}.{type(w).__name__}" for w in weights]
+            problems.append(("W와 b는 tf.Variable이어야 합니다.", [f"- 받은 값: {kinds}"]))
+        W, b = (np.asarray(w) for w in weights)
+        if not (W.min() >= 0 and W.max() <= 0.1 and W.std() > 0):
+            problems.append(("W는 0과 0.1 사이의 균등분포 난수로 초기화해야 합니다.", [f"- 받은 W: {show.value(W)}"]))
+        if np.any(b != 0):
+            problems.append(("b는 0으로 초기화해야 합니다.", [f"- 받은 b: {show.value(b)}"]))
+    stopped, output = _run("NaiveDense", namespace, lambda: np.asarray(layer(inputs)))
+    if stopped:
+        if stopped.cause:
+            return stopped
+        headline, details = stopped.problems[0]
+        problems.append((f"layer(inputs) (__call__) {headline}", [f"호출: layer(inputs), {call}"] + details))
+    elif weights is not None:
+        W, b = (np.asarray(w) for w in weights)
+        want = np.maximum(inputs @ W + b, 0)
+        if output.shape != want.shape or not np.allclose(output, want, atol=1e-5):
+            problems.append(("출력이 activation(tf.matmul(inputs, W) + b)와 다릅니다.",
+                             [f"호출: layer(inputs), {call}", f"- 입력 inputs: {show.value(inputs)}",
+                              f"- 기대값: {show.value(want)}", f"- 받은 값: {show.value(output)}"]))
     return Outcome("NaiveDense", ["weights 모양과 tf.Variable", "초기값", "출력"], problems)
 
 
@@ -132,17 +148,31 @@ def naive_sequential(spec, namespace):
     inputs = decode(spec["inputs"])
     layers = [_Scale(2.0, 1.0, [tf.Variable(np.ones((2, 2), np.float32)), tf.Variable(np.zeros(2, np.float32))]),
               _Scale(-1.0, 0.5, [tf.Variable(np.ones((2, 3), np.float32)), tf.Variable(np.zeros(3, np.float32))])]
-    stopped, made = _run("NaiveSequential", namespace,
-                         lambda: (lambda m: (list(m.weights), np.asarray(m(inputs))))(namespace["NaiveSequential"](layers)))
+    stopped, model = _run("NaiveSequential", namespace, lambda: namespace["NaiveSequential"](layers))
     if stopped:
         return stopped
-    weights, output = made
     expected_weights = layers[0].weights + layers[1].weights
     problems = []
-    if len(weights) != 4 or not all(a is b for a, b in zip(weights, expected_weights)):
-        problems.append(("weights는 모든 층의 weights를 층 순서대로 이어 붙인 리스트여야 합니다.",
-                         ["- 기대: [층1의 W, 층1의 b, 층2의 W, 층2의 b] (4개)",
-                          f"- 받은 값: 길이 {len(weights)}, 모양 {[tuple(np.shape(w)) for w in weights]}"]))
+    # weights and the output looked at apart, as the hidden cases judge them
+    stopped, weights = _run("NaiveSequential", namespace, lambda: list(model.weights))
+    if stopped:
+        if stopped.cause:
+            return stopped
+        problems += stopped.problems
+    else:
+        nested = observe.nested_weights(observe.weights_payload(weights))
+        if nested:
+            problems.append(("weights는 변수 4개 [W1, b1, W2, b2]가 한 줄로 늘어선 리스트여야 합니다.",
+                             [nested, f"- 받은 값: 길이 {len(weights)}인 리스트"]))
+        elif len(weights) != 4 or not all(a is b for a, b in zip(weights, expected_weights)):
+            problems.append(("weights는 모든 층의 weights를 층 순서대로 이어 붙인 리스트여야 합니다.",
+                             ["- 기대: [층1의 W, 층1의 b, 층2의 W, 층2의 b] (4개)",
+                              f"- 받은 값: 길이 {len(weights)}, 모양 {[tuple(np.shape(w)) for w in weights]}"]))
+    stopped, output = _run("NaiveSequential", namespace, lambda: np.asarray(model(inputs)))
+    if stopped:
+        if stopped.cause:
+            return stopped
+        return Outcome("NaiveSequential", ["weights 순서", "출력"], problems + stopped.problems)
     want = (inputs * 2.0 + 1.0) * -1.0 + 0.5
     if output.shape != want.shape or not np.allclose(output, want):
         problems.append(("층을 차례대로 적용한 출력이 아닙니다.",
@@ -167,9 +197,18 @@ def batch_generator(spec, namespace):
                                                     len(want["batches"])))
         if stopped:
             return stopped
-        if got["num_batches"] != want["num_batches"]:
+        if "num_batches_error" in got:
+            problems.append(("num_batches 속성을 읽지 못했습니다.",
+                             described + [f"- {show.error({'error': got['num_batches_error']})}"]))
+        elif got["num_batches"] != want["num_batches"]:
             problems.append((f"num_batches가 다릅니다: 기대 {want['num_batches']}, 받은 {got['num_batches']}.",
                              described + ["- 마지막의 짧은 배치도 세야 합니다(나눗셈의 몫이 아니라 math.ceil)."]))
+        if "next_error" in got:
+            error = got["next_error"]
+            close = difflib.get_close_matches("next", error.get("names", ()), n=1, cutoff=0.5)
+            problems.append(("next()를 부르지 못했습니다.", described + [f"- {show.error({'error': error})}"]
+                             + ([f"- 정의된 메서드는 {close[0]}입니다: 이름을 next로 고치세요."] if close else [])))
+            break  # the same method fails on the second run too
         sizes = [b["labels"]["shape"][0] for b in got["batches"]]
         wanted = [b["labels"]["shape"][0] for b in want["batches"]]
         if sizes != wanted:
@@ -183,6 +222,8 @@ def batch_generator(spec, namespace):
                                  described + [f"- 기대값(labels): {show.value(ref['labels'])}",
                                               f"- 받은 값(labels): {show.value(have['labels'])}"]))
                 break
+    once = {headline: details for headline, details in reversed(problems)}  # a cause seen in both runs, once
+    problems = [(headline, once.pop(headline)) for headline, _ in problems if headline in once]
     return Outcome("BatchGenerator", ["num_batches", "배치 크기와 순서", "기본 batch_size=128"], problems)
 
 
@@ -200,8 +241,10 @@ def update_weights(spec, namespace):
     want = spec["expected"][0]
     problems = []
     if any(not np.array_equal(decode_array(after), old) for after, old in zip(got["global"], before)):
-        problems.append(("인자로 받은 weights가 아니라 전역 변수 model의 가중치를 바꿨습니다.",
-                         ["- for g, w in zip(gradients, weights)처럼 인자 weights를 사용하세요."]))
+        # one slip, one message: the weights given stay as they were for the same reason
+        return Outcome("update_weights", ["갱신한 값", "인자 weights 사용"], [(
+            "인자로 받은 weights가 아니라 전역 변수 model의 가중치를 바꿨습니다.",
+            ["- for g, w in zip(gradients, weights)처럼 인자 weights를 사용하세요."])])
     for index, (have, ref) in enumerate(zip(got["weights"], want["weights"])):
         have, ref = decode_array(have), decode_array(ref)
         if have.shape != ref.shape or not np.allclose(have, ref, atol=1e-6):

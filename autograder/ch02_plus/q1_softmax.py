@@ -25,6 +25,7 @@ VALUE_SHAPES = [(1, 1), (1, 7), (6, 1), (3, 4), (5, 10), (8, 3)]
 NAIVE_SHAPE = (6, 7)
 PUBLIC_NAIVE_SHAPE = (5, 8)
 STABILITY_NOTE = "값이 1000이나 -1000 근처인 행에서도 nan 없이 계산하려면 행마다 그 행의 최댓값을 빼세요."
+INTEGER_NOTE = "정수 입력이면 float64로 계산해야 합니다 (정수 어레이에 확률을 써 넣으면 잘립니다)."  # hidden and self-check
 
 CALLS = ProbeKey(NAME, "calls")
 VALUES, STABLE, DTYPES, INTS, UNCHANGED = (Group(CALLS, name) for name in ("values", "stable", "dtypes", "ints",
@@ -121,7 +122,7 @@ def question() -> Question:
                 return Verdict(False, show.mismatch(
                     shown(["x"], [x]), f"float64 확률표, {NAME}(x.astype(np.float64))와 같은 값: "
                     + (show.value(own) if own is not None else got_text(as_float)), got_text(call),
-                    "정수 입력이면 float64로 계산해야 합니다 (정수 어레이에 확률을 써 넣으면 잘립니다)."))
+                    INTEGER_NOTE))
         return Verdict(True)
 
     def unchanged_input(observed, expected):
@@ -154,7 +155,7 @@ def public() -> PublicCheck:
     and on rows near +-1000, x unchanged, the naive rule of the hidden case."""
     generator = public_rng(ID)
     far = generator.normal(0, 2, size=(3, 5)) + np.array([[998.0], [-1001.0], [0.5]])
-    calls = [Call((generator.normal(0, 3, size=(2, 5)),)), Call((generator.integers(-6, 7, size=(3, 4)),)),
+    calls = [Call((generator.normal(0, 3, size=(2, 5)),)), Call((generator.integers(-6, 7, size=(3, 4)),), note=INTEGER_NOTE),
              Call((generator.normal(size=(4, 3)).astype(np.float32),)), Call((far,), note=STABILITY_NOTE)]
     naive = Call((generator.normal(size=PUBLIC_NAIVE_SHAPE),))
     return public_check(NAME, calls, dtype="reference", unchanged=True,

@@ -260,8 +260,9 @@ def update_weights_momentum(spec, namespace):
     if error:
         return Outcome(name, problems=[("호출하자 예외가 발생했습니다.", lines + [_raised(error)])])
     [step] = spec["expected"][0]["groups"]["step"]
-    arguments = (f"- learning_rate={rate}, momentum={momentum}로 호출했습니다: "
-                 "전역 변수나 고정된 값이 아니라 인자의 값을 사용하세요.")
+    unused = _unused_arguments(namespace[name], spec)
+    arguments = [f"- learning_rate={rate}, momentum={momentum}로 호출했습니다: {', '.join(unused)}의 값이 결과에 "
+                 "영향을 주지 않습니다. 전역 변수나 고정된 값이 아니라 인자의 값을 사용하세요."] if unused else []
     problems = []
     for part, variables, headline in (
             ("velocities", velocities, "velocities에 새 속도 v <- momentum·v - learning_rate·g를 저장해야 합니다 "
@@ -270,6 +271,31 @@ def update_weights_momentum(spec, namespace):
         want = [decode_array(item) for item in step[part]]
         got = [np.asarray(variable.numpy()) for variable in variables]
         if any(g.shape != w.shape or not compare.close(g, w) for g, w in zip(got, want)):
-            problems.append((headline, lines + [f"- 기대값 ({part}): {_listed(want)}", f"- 받은 값 ({part}): {_listed(got)}",
-                                                arguments]))
+            kept = ["- 새 속도를 지역 변수에만 계산하고 v.assign(...)으로 velocities에 저장하지 않으면 다음 걸음에 "
+                    "쓰이지 않습니다."] if part == "velocities" and not unused else []
+            problems.append((headline, lines + [f"- 기대값 ({part}): {_listed(want)}", f"- 받은 값 ({part}): {_listed(got)}"]
+                             + kept + arguments))
     return Outcome(name, ["한 걸음 후 속도", "한 걸음 후 가중치"], problems)
+
+
+def _unused_arguments(func, spec):
+    """The names among learning_rate and momentum whose value changes nothing the step leaves
+    (weights and velocities), each tried at another value from the same start."""
+    tf = _tf()
+
+    def after(rate, momentum):
+        weights = [tf.Variable(decode(w)) for w in spec["weights"]]
+        velocities = [tf.Variable(decode(v)) for v in spec["velocities"]]
+        gradients = [tf.constant(decode(g)) for g in spec["gradients"]]
+        _, error, _ = _call(func, [gradients, weights, velocities, rate, momentum])
+        return None if error else [np.asarray(x.numpy()) for x in weights + velocities]
+
+    rate, momentum = spec["learning_rate"], spec["momentum"]
+    base = after(rate, momentum)
+    if base is None:
+        return []
+    unused = []
+    for label, changed in (("learning_rate", after(rate * 2, momentum)), ("momentum", after(rate, momentum / 2))):
+        if changed is not None and all(np.array_equal(a, b) for a, b in zip(base, changed)):
+            unused.append(label)
+    return unused

@@ -28,7 +28,7 @@ from typing import Callable
 
 import psutil
 
-from . import files, records, sandbox
+from . import files, outcomes, records, sandbox
 from .cache import ProbeCache
 from .cases import judge_question
 from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
@@ -266,9 +266,10 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
 
     def finish(result: SubmissionResult) -> None:
         same = duplicates.get(Path(result.path))
-        if same and DUPLICATE not in result.status:
-            note = f"{DUPLICATE}: {', '.join(same)}와(과) 내용이 같은 파일입니다"
-            result.status = note if result.status == "ok" else f"{result.status}; {note}"
+        if same and not any(p.kind == outcomes.DUPLICATE for p in result.problems):
+            note = f"{DUPLICATE}: {', '.join(same)}와(과) 내용이 같은 파일입니다"  # the instructor's to read
+            result.problems.append(outcomes.Problem(None, outcomes.DUPLICATE, note))
+            result.status = outcomes.status_text(result.problems)
         records.write_submission(result, assignment, out / result.submission)
         results.append(result)
         records.write_grades(others + results, question_list, out / "grades.csv")

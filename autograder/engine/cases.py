@@ -8,7 +8,8 @@ nbgrader) runs the probes and calls the same judges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import traceback
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 
@@ -51,6 +52,7 @@ class Case:
     requires: str = ""  # Korean: what must hold before this case counts ("값이 맞아야"), shown where it is graded
     featured: bool = False  # named in the notebook's points table (e.g. the training bar)
     kind: str = ""  # the property it checks, for function cases (``function_cases.CASE_KINDS``)
+    object: str = ""  # the graded object it is about; "" for a case about the whole question (the training)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ class Question:
     cases: tuple[Case, ...]
     public: tuple[PublicCheck, ...] = ()  # the notebook's self-checks (no hidden input among them)
 
+    def __post_init__(self):
+        # A case named "<object>: ..." is about that object: said once, here, as a typed field.
+        cases = tuple(case if case.object else replace(case, object=next(
+            (name for name in self.objects if case.name.startswith(f"{name}:")), "")) for case in self.cases)
+        object.__setattr__(self, "cases", cases)
+
     @property
     def points(self) -> float:
         return sum(case.points for case in self.cases)
@@ -106,7 +114,12 @@ class CaseResult:
         return self.points >= self.max_points
 
 
-ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question"}  # Verdict.detail["cause"] said once
+KIT_ERROR = "kit_error"  # in a CaseResult's detail: the traceback of a judge that raised
+KIT_ERROR_MESSAGE = "채점 도구 오류로 이 항목을 채점하지 못했습니다. 강사에게 알려 주세요."
+
+# Verdict.detail["cause"] said once: the object is not implemented or not defined, a model never
+# compiled, a question not graded, a step several cases need (a constructor, a method) raised.
+ONE_CAUSE = {"not_implemented", "not_defined", "not_compiled", "question", "step"}
 
 
 def one_cause(case: CaseResult) -> tuple | None:
@@ -135,14 +148,18 @@ def judge_question(question: Question, observed: Observations | None,
     """Score every case; ``observed`` is None when the probes could not run (``reason`` says why).
 
     A judge that raises is a fault of the kit (observations are plain data the kit's runtime
-    shapes), not of the student: the exception reaches the caller, which reports a grader
-    error for the question instead of a misleading verdict."""
+    shapes), not of the student: that case alone scores 0 with a message saying so, its
+    traceback in ``detail[KIT_ERROR]`` for the caller to report to the instructor; the other
+    cases of the question keep their verdicts."""
     results = []
     for case in question.cases:
         if observed is None:
             verdict = Verdict(False, reason or "채점 코드를 실행하지 못했습니다.", {"cause": "question"})
         else:
-            verdict = case.judge(observed, expected)
+            try:
+                verdict = case.judge(observed, expected)
+            except Exception:
+                verdict = Verdict(False, KIT_ERROR_MESSAGE, {KIT_ERROR: traceback.format_exc()})
         results.append(CaseResult(question.id, case.name, case.points if verdict.passed else 0.0,
                                   case.points, verdict.message, dict(verdict.detail)))
     return results

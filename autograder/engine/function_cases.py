@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Sequence
 
-from ..kernel_side import compare, naive_rule, runtime, show
+from ..kernel_side import compare, judging, naive_rule, runtime, show
 from .cases import Case, Probe, ProbeKey, PublicCheck, Verdict
 
-STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
 CASE_KINDS = ("values", "shape", "unchanged", "asserts", "naive")
 NEEDS_VALUES = "값이 맞아야"  # Case.requires of the asserts and naive-rule cases
 
@@ -68,27 +67,30 @@ def not_running(name: str, observations) -> Verdict | None:
     if len(causes) != 1 or None in causes:
         return None
     cause = causes.pop()
-    text = show.NOT_IMPLEMENTED if cause == "not_implemented" else show.NOT_DEFINED
-    return Verdict(False, f"{name}: {text}", {"cause": cause, "object": name})
+    return Verdict(False, show.stopped(name, cause), {"cause": cause, "object": name})
+
+
+def crashed(name: str, observations) -> Verdict | None:
+    """The verdict when every call raised the same error: one cause, said once for all the
+    function's cases (a crash is not repeated per case)."""
+    errors = {(o.get("error") or {}).get("type", "?") + ": " + str((o.get("error") or {}).get("message", ""))
+              if (not o.get("ok") or "error" in o) else None for o in observations}
+    if len(errors) != 1 or None in errors:
+        return None
+    return Verdict(False, f"{name}: 모든 입력에서 " + show.error(observations[0]), {"cause": "step", "object": name})
 
 
 def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], observed, expected) -> Verdict:
     """Every call returns the answer key's value (shape first, then values)."""
-    stopped = not_running(name, [observed[key] for key in keys])
+    stopped = not_running(name, [observed[key] for key in keys]) or crashed(name, [observed[key] for key in keys])
     if stopped:
         return stopped
     for call, key in zip(calls, keys):
-        want, _ = result_array(expected[key])
-        got, problem = result_array(observed[key])
+        problem = judging.value(expected[key]["result"], observed[key])
         if problem:
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), problem,
-                                                f"{name} 호출이 실패했습니다."))
-        if got.shape != want.shape:
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                f"{name}: 결과의 모양이 다릅니다."))
-        if not close(got, want):
-            return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                f"{name}: 결과 값이 다릅니다."))
+            headline, got = problem
+            return Verdict(False, show.mismatch(call.shown(), show.value(expected[key]["result"]), got,
+                                                f"{name}: {headline}"))
     return Verdict(True)
 
 
@@ -102,19 +104,10 @@ def naive_verdict(name: str, call: Call, observation: dict, work: int,
                   rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
     """The naive rule on one traced call (``naive_probe``): no name ``rule`` forbids in the
     function's source and its helpers', and at least ``work`` Python lines run in student code."""
-    if not observation.get("ok") or "error" in observation:
-        return Verdict(False, show.error(observation))
-    found = naive_rule.findings(observation.get("sources") or [], rule)
-    events = int(observation.get("events", 0))
-    if found:
-        return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
-                              f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
-    if events < work:
-        return Verdict(False, (
-            f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. "
-            f"입력 {', '.join(show.shape_of(a) for a in call.args)}에서 "
-            f"적어도 {work}줄이 실행되어야 하는데 파이썬 코드는 {events}줄만 실행되었습니다 "
-            "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다)."))
+    problem = judging.naive(name, observation, work, rule, ", ".join(show.shape_of(a) for a in call.args))
+    if problem:
+        headline, details = problem
+        return Verdict(False, "\n".join([headline, *details]))
     return Verdict(True)
 
 
@@ -144,36 +137,44 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     def values(observed, expected):
         return values_verdict(name, calls, keys, observed, expected)
 
+    def returned(observed):
+        """The calls that returned (shape and "input unchanged" are judged on those alone: a
+        call that raised costs the values case), or the verdict when none did."""
+        stopped = not_running(name, [observed[key] for key in keys]) or crashed(name, [observed[key] for key in keys])
+        if stopped:
+            return [], stopped
+        done = [(call, key) for call, key in zip(calls, keys)
+                if observed[key].get("ok") and "error" not in observed[key]]
+        if not done:
+            return [], Verdict(False, f"{name}: 어떤 입력에서도 값을 반환하지 않아 확인할 수 없습니다. "
+                                      f"먼저 '{name}: 값' 항목의 오류를 고치세요.",
+                               {"cause": "needs_values", "object": name})
+        return done, None
+
     def shape_and_dtype(observed, expected):
-        stopped = not_running(name, [observed[key] for key in keys])
+        done, stopped = returned(observed)
         if stopped:
             return stopped
-        for call, key in zip(calls, keys):
-            want, _ = result_array(expected[key])
-            got, problem = result_array(observed[key])
-            if problem:
-                return Verdict(False, show.mismatch(call.shown(), show.value(want), problem))
-            if got.shape != want.shape:
-                return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got),
-                                                    "결과의 모양(shape)이 다릅니다."))
-            if keep_dtype and got.dtype != want.dtype:
-                return Verdict(False, show.mismatch(
-                    call.shown(), show.value(want), show.value(got),
-                    f"결과의 dtype이 입력과 같아야 합니다: 기대 {want.dtype}, 받은 {got.dtype}."))
+        for call, key in done:
+            want, got = expected[key]["result"], observed[key]
+            problem = judging.value(want, got)
+            if problem and problem[0] in (judging.SHAPE, judging.NOT_ARRAY):  # wrong values are the values case's
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), problem[1], problem[0]))
+            why = judging.dtype(want, got, "input") if keep_dtype else None
+            if why:
+                return Verdict(False, show.mismatch(call.shown(), show.value(want), show.value(got["result"]), why))
         return Verdict(True)
 
     def unchanged(observed, expected):
-        stopped = not_running(name, [observed[key] for key in keys])
+        done, stopped = returned(observed)
         if stopped:
             return stopped
-        for call, key in zip(calls, keys):
+        for call, key in done:
             observation = observed[key]
-            if not observation.get("ok") or "error" in observation:
-                return Verdict(False, show.error(observation))
-            if any(observation.get("mutated", [])):
+            if not judging.input_kept(observation):
                 return Verdict(False, show.mismatch(
                     call.shown(), "입력 어레이는 바뀌지 않아야 합니다", "입력 어레이가 바뀌었습니다",
-                    f"{name}이(가) 입력을 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."))
+                    f"{name}: {judging.MUTATED}"))
         return Verdict(True)
 
     def needs_values(observed, expected):
@@ -204,15 +205,10 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                 return first
             for call, key in zip(bad_calls, bad_keys):
                 observation = observed[key]
-                error = (observation.get("error") or {}).get("type")
-                if observation.get("ok") and error and error not in STOP_ERRORS:
+                if judging.refused(observation):  # the course text's assert, as the case says
                     continue
-                got = (show.error(observation) if error else
-                       f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
-                       if observation.get("result") else show.error(observation))
-                return Verdict(False, show.mismatch(
-                    call.shown(), "AssertionError (강의 노트의 assert 문)", got,
-                    f"{name}: 랭크나 모양이 맞지 않는 입력은 거부해야 합니다."))
+                return Verdict(False, show.mismatch(call.shown(), judging.REFUSAL, judging.refusal_got(observation),
+                                                    f"{name}: {judging.NOT_REFUSED}"))
             return Verdict(True)
 
         cases["asserts"] = Case(f"{name}: 랭크·모양 검사(assert)", points["asserts"], keys + bad_keys, asserts,
@@ -232,7 +228,7 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     check = public_check(name, public, shape="shape" in points, dtype=public_dtype or ("input" if keep_dtype else None),
                          unchanged="unchanged" in points, bad_calls=public_bad, naive=public_naive,
                          helpers=stand_ins, rule=rule) if public else None
-    made = tuple(replace(cases[kind], kind=kind) for kind in CASE_KINDS if kind in points)
+    made = tuple(replace(cases[kind], kind=kind, object=name) for kind in CASE_KINDS if kind in points)
     return FunctionCases(probes, made, check)
 
 

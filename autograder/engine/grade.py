@@ -18,11 +18,12 @@ from typing import Mapping
 from ..kernel_side import runtime
 from . import files, submission
 from .cache import ProbeCache, closure, code_key
-from .cases import CaseResult, Question, judge_question
+from .cases import KIT_ERROR, CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
+from .outcomes import CellError, CellStatus, Problem, status_text
+from . import outcomes
 
 GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
-CELL_ERROR_SEPARATOR = " — "  # between a cell's label and its error (a label may hold ": ")
 NO_SANDBOX = "샌드박스 없이 채점함"  # every row graded without engine.sandbox says so
 
 
@@ -31,14 +32,26 @@ class SubmissionResult:
     submission: str  # the name used in grades.csv and as the output folder
     path: str
     cases: list[CaseResult]
-    status: str  # "ok", or the reasons (Korean) joined by "; "
-    cell_errors: list[str] = field(default_factory=list)  # Korean, for the feedback
+    status: str  # "ok", or the problems (Korean) joined by "; " (``outcomes.status_text``), for people
+    cell_errors: list[CellError] = field(default_factory=list)  # for the feedback
     seconds: float = 0.0
     grader_error: str = ""  # traceback(s) of the kit's own errors; empty when there were none
     cached: list[str] = field(default_factory=list)  # "question:probe" served from the cache
     assignment: str = ""
     code_hashes: dict = field(default_factory=dict)  # graded name -> normalized code (similar-code report)
     file_sha256: str = ""  # of the file graded: a resumed batch grades a changed file again
+    problems: list[Problem] = field(default_factory=list)  # what ``status`` says, typed
+
+    def __post_init__(self):
+        # Made without typed problems (a whole-run reason, an older record): the status is one.
+        if not self.problems and self.status != "ok":
+            self.problems = [Problem(None, outcomes.OTHER, self.status)]
+        self.cell_errors = [e if isinstance(e, CellError) else CellError.from_dict(e) for e in self.cell_errors]
+
+    @property
+    def student_problems(self) -> list[Problem]:
+        """The problems a student reads (not the instructor's: sandbox, the kit's own errors)."""
+        return [problem for problem in self.problems if problem.for_student]
 
     def score(self, question_id: str) -> float:
         return sum(c.points for c in self.cases if c.question == question_id)
@@ -57,7 +70,9 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> "SubmissionResult":
         data = dict(data)
         cases = [CaseResult(**case) for case in data.pop("cases")]
-        return cls(cases=cases, **data)
+        cell_errors = [CellError.from_dict(error) for error in data.pop("cell_errors", [])]
+        problems = [Problem.from_dict(problem) for problem in data.pop("problems", [])]
+        return cls(cases=cases, cell_errors=cell_errors, problems=problems, **data)
 
 
 # ---------------------------------------------------------------- the answer key's side
@@ -150,25 +165,27 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
     file_sha256 = files.digest(path)
 
-    def result(cases, status, **extra):
-        return SubmissionResult(name, str(path), cases, status, seconds=time.monotonic() - started,
-                                assignment=assignment.id, file_sha256=file_sha256, **extra)
+    def result(cases, problems, **extra):
+        problems = [p if isinstance(p, Problem) else Problem(None, outcomes.PROBE, str(p)) for p in problems]
+        return SubmissionResult(name, str(path), cases, status_text(problems), seconds=time.monotonic() - started,
+                                assignment=assignment.id, file_sha256=file_sha256, problems=problems, **extra)
 
     try:
         notebook = submission.read(path, roots)
     except (submission.UnreadableSubmission, OSError) as error:
         reason = str(error) if isinstance(error, submission.UnreadableSubmission) else f"파일을 읽을 수 없습니다: {error}"
-        return result([r for q in questions for r in judge_question(q, None, expected[q.id], reason)], reason)
+        return result([r for q in questions for r in judge_question(q, None, expected[q.id], reason)],
+                      [Problem(None, outcomes.UNREADABLE, reason)])
 
     status, cell_errors, cases, cached, errors = [], [], [], [], []
     if not limits.sandbox and not limits.run_as:
-        status.append(f"{NO_SANDBOX} (학생 코드가 채점 도구의 파일을 읽을 수 있었습니다)")
+        status.append(Problem(None, outcomes.NO_SANDBOX, f"{NO_SANDBOX} (학생 코드가 채점 도구의 파일을 읽을 수 있었습니다)"))
     graded: set[str] = set()
     hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
 
     def kit_failed(error: BaseException, question: Question | None = None) -> None:
         errors.append(traceback.format_exc())
-        status.append((f"{question.id}: " if question else "") + grader_error_status(error))
+        status.append(Problem(question.id if question else None, outcomes.GRADER_ERROR, grader_error_status(error)))
 
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
@@ -176,28 +193,29 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
             observed, reasons = {}, {}  # question -> its observations, or why it has none
             with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
                 for outcome in session.run_cells():
-                    label = notebook.label(outcome.index)
-                    if outcome.status in ("timeout", "died", "stuck", "skipped"):
-                        status.append(f"{label}: {outcome.error}")
-                    elif outcome.status == "error":
-                        if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
-                            status.append(f"{label}: 문법 오류")
-                        cell_errors.append(f"{label}{CELL_ERROR_SEPARATOR}{outcome.error}")
+                    label, ended = notebook.label(outcome.index), CellStatus(outcome.status)
+                    if ended.broke_kernel:
+                        status.append(Problem(None, outcomes.CELL, f"{label}: {outcome.error}"))
+                    elif ended is CellStatus.ERROR:
+                        error = CellError.parse(label, outcome.error, outcome.index)
+                        if error.type in ("SyntaxError", "IndentationError", "TabError"):
+                            status.append(Problem(None, outcomes.SYNTAX, f"{label}: 문법 오류"))
+                        cell_errors.append(error)
                 origins = _objects_probe(session, "origins", {name for q in questions for name in q.objects})
                 fingerprints = _objects_probe(session, "fingerprints", {
                     name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
-                broken = {o.index for o in session.outcomes.values() if o.status in ("timeout", "died", "stuck", "skipped")}
+                broken = {o.index for o in session.outcomes.values() if CellStatus(o.status).broke_kernel}
                 for question in questions:
                     kit = kit_violation(question, notebook, origins, roots)
                     if kit:
-                        status.append(f"{question.id}: {kit}")
+                        status.append(Problem(question.id, outcomes.KIT_RULE, kit))
                         reasons[question.id] = kit + " 이 문제는 0점입니다."
                         continue
                     quick = {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
                     try:
                         observed[question.id] = session.probe(quick) if quick else {}
                     except ProbeFailed as failure:
-                        status.append(f"{question.id}: {failure}")
+                        status.append(Problem(question.id, outcomes.PROBE, str(failure)))
                         reasons[question.id] = str(failure)
             # The slow probes (the training check) last, each question's in a fresh kernel that runs
             # only the code they exercise: the cells their cache key is made of, nothing else held.
@@ -212,13 +230,15 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
                         del observed[question.id]
                         reasons[question.id] = f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다."
         for question in questions:
-            try:
-                cases += judge_question(question, observed.get(question.id), expected[question.id],
-                                        reasons.get(question.id))
-            except Exception as error:  # a judge that fails is the kit's fault, not the student's
-                kit_failed(error, question)
-                cases += judge_question(question, None, expected[question.id],
-                                        f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
+            judged = judge_question(question, observed.get(question.id), expected[question.id],
+                                    reasons.get(question.id))
+            for case in judged:  # a judge that failed is the kit's fault: for the instructor, its case alone lost
+                if KIT_ERROR in case.detail:
+                    errors.append(case.detail.pop(KIT_ERROR))
+                    status.append(Problem(question.id, outcomes.GRADER_ERROR,
+                                          f"{GRADER_ERROR} ({case.name}) — 자세한 내용은 traceback.txt"))
+            outcomes.explain_missing(judged, notebook, cell_errors)
+            cases += judged
             graded.add(question.id)
     except Exception as error:  # the kernel could not start, or the kit failed outside a question
         kit_failed(error)
@@ -226,7 +246,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
             if question.id not in graded:
                 cases += judge_question(question, None, expected[question.id],
                                         f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
-    return result(cases, "; ".join(status) or "ok", cell_errors=cell_errors, grader_error="\n".join(errors),
+    return result(cases, status, cell_errors=cell_errors, grader_error="\n".join(errors),
                   cached=cached, code_hashes=hashes)
 
 
@@ -253,7 +273,7 @@ OBJECTS = "objects"  # in a cached observation: the fingerprints of the graded o
 
 
 def _slow_probes(question: Question, notebook: submission.Submission, setup: KernelSetup, limits: Limits,
-                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[str],
+                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[Problem],
                  fingerprints: dict, broken: set[int]) -> dict:
     """The question's cached probes, run in a fresh kernel that holds only the cells they
     exercise (``cache.closure``) and keyed by exactly those cells, so another notebook with the
@@ -275,7 +295,7 @@ def _slow_probes(question: Question, notebook: submission.Submission, setup: Ker
 
 def _slow_run(question: Question, notebook: submission.Submission, cells: list[int], want: dict | None,
               setup: KernelSetup, limits: Limits, workdir: Path, probe_cache: ProbeCache, cached: list[str],
-              status: list[str]) -> dict | None:
+              status: list[Problem]) -> dict | None:
     """The cached probes with ``cells`` run: from the cache, else computed and written to it.
     None when ``want`` is given and the objects ``cells`` make are not those. While this worker
     computes a key, another worker that needs it waits for it (``ProbeCache.claim``)."""
@@ -302,7 +322,7 @@ def _slow_run(question: Question, notebook: submission.Submission, cells: list[i
                     return None
                 observed = session.probe(specs)
         except ProbeFailed as failure:
-            status.append(f"{question.id}: {failure}")
+            status.append(Problem(question.id, outcomes.PROBE, str(failure)))
             error = {"type": "Failed", "message": str(failure)}
             return {**found, **{probe_key: {"ok": False, "error": error} for probe_key in pending}}
         for probe_key, key in pending.items():

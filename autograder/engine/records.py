@@ -11,9 +11,11 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from ..kernel_side import show
 from . import files
 from .cases import Question, by_cause, one_cause
-from .grade import CELL_ERROR_SEPARATOR, SubmissionResult
+from .grade import SubmissionResult
+from .outcomes import CellError
 
 RECORD = "result.json"
 MANIFEST = "assignment.json"
@@ -32,7 +34,7 @@ def gradescope_results(result: SubmissionResult) -> dict:
     return {
         "score": result.total,
         "execution_time": round(result.seconds, 1),
-        "output": "" if result.status == "ok" else f"채점 중 문제: {result.status}",
+        "output": ("채점 중 문제: " + "; ".join(map(str, result.student_problems))) if result.student_problems else "",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -46,8 +48,8 @@ def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], t
     else holds says so."""
     lines = [f"# {title} 채점 결과: {result.submission}", "",
              f"**총점: {_num(result.total)} / {_num(result.possible())}**", ""]
-    if result.status != "ok":
-        lines += ["## 채점 중 발견된 문제", ""] + [f"- {part}" for part in result.status.split("; ")] + [""]
+    if result.student_problems:  # the instructor's (sandbox, the kit's errors) are in grades.csv and the report
+        lines += ["## 채점 중 발견된 문제", ""] + [f"- {problem}" for problem in result.student_problems] + [""]
     lines += ["| 문제 | 점수 |", "|---|---|"]
     for question in questions:
         lines.append(f"| {question.id} ({question.title}) | "
@@ -64,18 +66,17 @@ def feedback_markdown(result: SubmissionResult, questions: Sequence[Question], t
     return "\n".join(lines)
 
 
-def _cell_error_lines(errors: Sequence[str]) -> list[str]:
+def _cell_error_lines(errors: Sequence[CellError]) -> list[str]:
     """One line for the cells stopped by a stub, one for those stopped by a missing name (often
     a consequence of the first), then each other error."""
     stubs, names, others = [], [], []
     for error in errors:
-        label, _, what = error.partition(CELL_ERROR_SEPARATOR)
-        if what.startswith("NotImplementedError"):
-            stubs.append(label)
-        elif what.startswith("NameError"):
-            names.append(label)
+        if error.type == "NotImplementedError":
+            stubs.append(error.label)
+        elif error.type == "NameError":
+            names.append(error.label)
         else:
-            others.append(error)
+            others.append(str(error))
     lines = []
     if stubs:
         lines.append(f"- 아직 구현하지 않은 함수를 불러서 멈춘 셀 {len(stubs)}개: " + ", ".join(stubs))
@@ -87,10 +88,8 @@ def _cell_error_lines(errors: Sequence[str]) -> list[str]:
 
 def _group_lines(group: list, requires: dict) -> list[str]:
     if one_cause(group[0]) is not None:  # one cause: one line, and the cases it cost
-        prefix = f"{group[0].detail.get('object')}: "
-        cost = ", ".join(f"{case.name.removeprefix(prefix)} {_num(case.max_points)}" for case in group)
-        total = sum(case.max_points for case in group)
-        return [f"- ❌ {group[0].message} (0/{_num(total)}점: {cost})"]
+        first, *rest = show.one_cause(group[0].message, cost_of(group))
+        return [f"- ❌ {first}"] + (["", "  ```text"] + [f"  {line}" for line in rest] + ["  ```"] if rest else [])
     case = group[0]
     mark = "✅" if case.passed else "❌"
     needs = f" ({requires[case.name]} 인정)" if requires.get(case.name) else ""
@@ -98,6 +97,12 @@ def _group_lines(group: list, requires: dict) -> list[str]:
     if case.message and (not case.passed or "\n" in case.message):
         lines += ["", "  ```text"] + [f"  {line}" for line in case.message.splitlines()] + ["  ```"]
     return lines
+
+
+def cost_of(group: list) -> list[tuple[str, float]]:
+    """(case label, points) of the cases one cause cost, labels without their object's name."""
+    prefix = f"{group[0].detail.get('object')}: "
+    return [(case.name.removeprefix(prefix), case.max_points) for case in group]
 
 
 def _num(value: float) -> str:

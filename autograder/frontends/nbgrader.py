@@ -20,6 +20,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..engine.cases import by_cause, one_cause
+from ..engine.records import cost_of
+from ..kernel_side import show
 
 GRADE_PREFIX = "test_"  # a hidden test cell's grade_id is test_<question id>
 
@@ -30,8 +32,8 @@ def report(cases, status: list[str]) -> str:
     lines = []
     for group in by_cause(cases):
         if one_cause(group[0]) is not None:
-            total = sum(case.max_points for case in group)
-            lines.append(f"[실패] {group[0].message} (0/{total:g}: {', '.join(case.name for case in group)})")
+            first, *rest = show.one_cause(group[0].message, cost_of(group))
+            lines += [f"[실패] {first}"] + [f"    {line}" for line in rest]
             continue
         for case in group:
             lines.append(f"[{'통과' if case.passed else '실패'}] {case.name} ({case.points:g}/{case.max_points:g})")
@@ -39,6 +41,15 @@ def report(cases, status: list[str]) -> str:
                 lines.append("    " + case.message.replace("\n", "\n    "))
     lines += [f"채점 중 발견된 문제: {part}" for part in status]
     return "\n".join(lines) + "\n"
+
+
+def problems_under(question: str, problems, questions, first: bool) -> list[str]:
+    """What a question's test cell says of the problems a student reads: the question's own (by
+    its typed question, whatever the ids look like), and under the first cell the notebook's
+    (a cell that hung...). Instructor-only problems (sandbox, kit errors) never."""
+    shown = [problem for problem in problems if problem.for_student]
+    return [problem.text for problem in shown if problem.question == question] + \
+        [str(problem) for problem in shown if first and (problem.question is None or problem.question not in questions)]
 
 
 class KitAutograde(NbGraderPreprocessor):
@@ -62,7 +73,10 @@ class KitAutograde(NbGraderPreprocessor):
             nbformat.write(nb, str(path))
             result = grade_notebook(assignment, path, "submission", data,
                                     Limits(sandbox=sandbox.check() is None))
-        problems = [] if result.status == "ok" else result.status.split("; ")
+        questions = {question.id for question in assignment.questions}
+        for problem in result.problems:  # the instructor's (sandbox, kit errors) go to nbgrader's log
+            if not problem.for_student:
+                self.log.warning("%s", problem)
         first = True
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
@@ -72,9 +86,7 @@ class KitAutograde(NbGraderPreprocessor):
             question = grade_id[len(GRADE_PREFIX):]
             cases = [case for case in result.cases if case.question == question]
             earned = sum(case.points for case in cases)
-            # the question's own problems; the notebook's (a cell that hung...) under the first one
-            status = [part for part in problems if part.startswith(f"{question}:")
-                      or (first and not part.startswith("q"))]
+            status = problems_under(question, result.problems, questions, first)
             first = False
             cell.outputs = [new_output("stream", name="stdout", text=report(cases, status)),
                             new_output("execute_result", data={"text/plain": repr(round(earned, 6))},

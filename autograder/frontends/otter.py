@@ -137,5 +137,10 @@ class AutograderPlugin(AbstractOtterPlugin):
             for r, case in zip(hidden, cases):
                 r.passed = case.passed
                 r.message = case.message if not case.passed or "\n" in case.message else "통과"
-        feedback = records.feedback_markdown(self._result, self.assignment.questions, self.assignment.title)
-        results.output = f"{feedback}\n\n{self._note}"
+        results.output = records.feedback_markdown(self._result, self.assignment.questions, self.assignment.title)
+        # For the instructor only (Gradescope shows the autograder's stdout to staff, not students):
+        # how the student's code ran, and the kit's own problems.
+        print(self._note)
+        for problem in self._result.problems:
+            if not problem.for_student:
+                print(problem)

@@ -59,9 +59,31 @@ def _stand_in(name):
     import types
 
     module = types.ModuleType(name, "채점 중에는 쓰이지 않는 도구의 대역입니다.")
+    module.__path__ = []  # a package: ``from otter.check.utils import ...`` finds its submodules below
     module.__getattr__ = lambda attribute: Inert() if not attribute.startswith("__") else (_ for _ in ()).throw(
         AttributeError(attribute))
     return module
+
+
+class StandIns:
+    """An import hook that serves every submodule of a stand-in (``otter.check.utils``) as
+    another stand-in, so the notebook's setup cell imports what it needs without error."""
+
+    def __init__(self, roots):
+        self.roots = tuple(roots)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in self.roots:
+            return None
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec):
+        return _stand_in(spec.name)
+
+    def exec_module(self, module):
+        pass
 
 
 def install(output_chars, blocked, stand_ins=()):
@@ -72,6 +94,8 @@ def install(output_chars, blocked, stand_ins=()):
     sys.stderr = CappedStream(sys.stderr, output_chars)
     blocker = KitBlocker(blocked)
     sys.meta_path.insert(0, blocker)
+    if stand_ins:
+        sys.meta_path.insert(1, StandIns(stand_ins))
     for name in stand_ins:
         sys.modules[name] = _stand_in(name)
     return blocker

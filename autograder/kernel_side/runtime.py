@@ -121,10 +121,12 @@ def decode(payload):
     raise ValueError(f"unknown payload kind {kind!r}")
 
 
-def describe_error(error):
+def describe_error(error, limit=1500):
+    """The error's type and message; a long message (TensorFlow's) is cut at a line's end."""
     message = str(error)
-    if len(message) > 500:
-        message = message[:500] + "…"
+    if len(message) > limit:
+        cut = message.rfind("\n", 0, limit)
+        message = message[:cut if cut > limit // 3 else limit].rstrip() + "\n…"
     return {"type": type(error).__name__, "message": message}
 
 

@@ -17,13 +17,12 @@ import json
 
 import numpy as np
 
-from . import compare, naive_rule, runtime, show
+from . import judging, naive_rule, runtime, show
 
 CANONICAL = "autograder.kernel_side.selfcheck"
 # In the notebook the kit's modules are registered under a private prefix (they must not shadow
 # the real kit where it is installed); names in specs are resolved with the same prefix.
 PREFIX = __name__[: -len(CANONICAL)] if __name__.endswith(CANONICAL) else ""
-STOP_ERRORS = {"NotImplementedError", "NameError", "Timeout", "Unsupported"}
 CHECK_SECONDS = 20  # one object's whole self-check, outside the per-call limits
 
 REPORTS = []  # the outcomes of the running grader.check, in order
@@ -35,16 +34,16 @@ class Outcome:
 
     def __init__(self, name, checked=(), problems=(), cause=None):
         self.name, self.checked, self.problems, self.cause = name, list(checked), list(problems), cause
+        self.hint = ""  # for an object not defined: the near name the notebook defines instead
 
     @property
     def passed(self):
         return not self.problems and self.cause is None
 
     def lines(self):
-        if self.cause == "not_implemented":
-            return [f"❌ {self.name}: {show.NOT_IMPLEMENTED}"]
-        if self.cause == "not_defined":
-            return [f"❌ {self.name}: {show.NOT_DEFINED}"]
+        if self.cause is not None:
+            return [f"❌ {line}" for line in show.one_cause(show.stopped(self.name, self.cause), ())] + \
+                ([f"    {self.hint}"] if self.hint else [])
         if self.passed:
             return [f"✅ {self.name}: 통과 ({' · '.join(self.checked)})"]
         (headline, details), others = self.problems[0], self.problems[1:]
@@ -71,10 +70,25 @@ def case(spec, namespace, show_failure=False):
     except Exception as error:
         outcome = Outcome(spec.get("object", "?"), problems=[(
             f"자가 점검 중 {type(error).__name__} 예외가 발생했습니다: {str(error)[:300]}", [])])
+    if outcome.cause == "not_defined":
+        outcome.hint = near_name(outcome.name, namespace)
     REPORTS.append(outcome)
     if show_failure and not outcome.passed:
         print("\n".join(outcome.lines()))
     return outcome.passed
+
+
+def near_name(name, namespace):
+    """A Korean line naming what the notebook defines instead of ``name`` (``native_relu`` for
+    ``naive_relu``, ``Fit`` for ``fit``), or ""."""
+    import difflib
+
+    defined = {key.lower(): key for key, value in namespace.items()
+               if not key.startswith("_") and key != name and (callable(value) or isinstance(value, type))}
+    close = difflib.get_close_matches(name.lower(), list(defined), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    return f"노트북에는 {defined[close[0]]}이(가) 정의되어 있습니다. 채점하는 이름은 {name}입니다: 이름을 {name}(으)로 고치세요."
 
 
 def run(spec, namespace):
@@ -116,31 +130,10 @@ def _mismatch(name, call, func, expected, got, note=False):
     return lines + [f"- 기대값: {expected}", f"- 받은 값: {got}"] + ([call["note"]] if note and call.get("note") else [])
 
 
-def _compare(want_payload, got_payload):
-    """None when equal, else a Korean headline. Lists and tuples are compared item by item."""
-    if want_payload["t"] in ("list", "tuple"):
-        items = want_payload["items"]
-        if got_payload["t"] not in ("list", "tuple") or len(got_payload["items"]) != len(items):
-            return f"길이 {len(items)}인 리스트를 반환해야 합니다."
-        for index, (want, got) in enumerate(zip(items, got_payload["items"])):
-            problem = _compare(want, got)
-            if problem:
-                return f"{index}번째 항목: {problem}"
-        return None
-    want = np.asarray(runtime.decode(want_payload))
-    if got_payload["t"] in ("list", "tuple", "none", "bool"):
-        return "어레이나 숫자가 아닌 값을 반환했습니다."
-    got = np.asarray(runtime.decode(got_payload))
-    if got.shape != want.shape:
-        return "결과의 모양(shape)이 다릅니다."
-    if not compare.close(got, want):
-        return "결과 값이 다릅니다."
-    return None
-
-
 def function_check(spec, namespace):
     """The graded function on the public inputs: values, shape, dtype, input left unchanged,
-    the asserts on bad inputs and the naive rule, as the hidden cases check them."""
+    the asserts on bad inputs and the naive rule, through the hidden cases' own judges
+    (``judging``)."""
     name = spec["object"]
     if name not in namespace:
         return Outcome(name, cause="not_defined")
@@ -152,51 +145,48 @@ def function_check(spec, namespace):
     problems = []
     checked = [f"입력 {' / '.join(_input_text(call) for call in calls)}에서 값"]
     for call, observation, want in zip(calls, observations, expected):
-        if "error" in observation:
-            problems.append(("호출하자 예외가 발생했습니다.",
-                             _mismatch(name, call, func, show.value(want["result"]), show.error(observation), True)))
-            break
-        problem = _compare(want["result"], observation["result"])
+        problem = judging.value(want["result"], observation)
         if problem:
-            problems.append((problem, _mismatch(name, call, func, show.value(want["result"]),
-                                                show.value(observation["result"]), True)))
+            headline, got = problem
+            problems.append((headline, _mismatch(name, call, func, show.value(want["result"]), got, True)))
             break
+    returned = [(call, observation, want) for call, observation, want in zip(calls, observations, expected)
+                if "error" not in observation]  # dtype and input kept: on the calls that returned
     if spec.get("dtype") and not problems:
         checked.append("dtype")
-        for call, observation, want in zip(calls, observations, expected):
-            have = np.asarray(runtime.decode(observation["result"])).dtype
-            wanted = np.asarray(runtime.decode(want["result"])).dtype
-            if have != wanted:
-                why = (f"결과의 dtype이 입력과 같아야 합니다: 기대 {wanted}, 받은 {have}."
-                       if spec["dtype"] == "input" else f"결과의 dtype이 {wanted}이어야 합니다: 받은 {have}.")
+        for call, observation, want in returned:
+            why = judging.dtype(want["result"], observation, spec["dtype"])
+            if why:
                 problems.append((why, _mismatch(name, call, func, show.value(want["result"]),
                                                 show.value(observation["result"]))))
                 break
     if spec.get("unchanged"):
         checked.append("입력 보존")
-        for call, observation in zip(calls, observations):
-            if any(observation.get("mutated", [])):
+        for call, observation, _ in returned:
+            if not judging.input_kept(observation):
                 lines, _ = _call_text(name, call, func)
-                problems.append(("입력 어레이를 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요.", lines))
+                problems.append((judging.MUTATED, lines))
                 break
     if spec.get("bad_calls"):
         checked.append("assert")
         for call in spec["bad_calls"]:
             observation = runtime.probe_call(namespace, {"op": "call", "object": name, **call})
-            error = (observation.get("error") or {}).get("type")
-            if error and error not in STOP_ERRORS:
+            if judging.refused(observation):
                 continue
             lines, _ = _call_text(name, call, func)
-            got = show.error(observation) if error else f"예외 없이 값을 반환했습니다: {show.value(observation['result'])}"
-            problems.append(("랭크나 모양이 맞지 않는 입력을 거부하지 않았습니다. 강의 노트처럼 assert 문으로 확인하세요.",
-                             lines + ["- 기대: AssertionError", f"- 받은 결과: {got}"]))
+            problems.append((judging.NOT_REFUSED, lines + [f"- 기대: {judging.REFUSAL}",
+                                                          f"- 받은 결과: {judging.refusal_got(observation)}"]))
             break
     if spec.get("naive"):
         checked.append("반복문 규칙")
         problem = naive_problem(name, spec["naive"], namespace)
         if problem:
             problems.append(problem)
-    called = [helper for helper in spec.get("helpers", ()) if helper in _global_names(namespace[name])]
+    # The note only where it applies: a helper this function calls whose own self-check failed
+    # in this grader.check (the hidden check puts a known-good helper in its place).
+    failed = {outcome.name for outcome in REPORTS if not outcome.passed}
+    called = [helper for helper in spec.get("helpers", ())
+              if helper in _global_names(namespace[name]) and helper in failed]
     if problems and called:
         headline, details = problems[0]
         problems[0] = (headline, details + [
@@ -217,21 +207,13 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call: no routine its static rule forbids in the source (``NAIVE``,
-    or the stricter ``naive["rule"]``), and at least ``work`` lines of the student's Python run."""
+    """The naive rule on one call (``judging.naive``, the hidden case's judge): no routine its
+    static rule forbids in the source (``NAIVE``, or the stricter ``naive["rule"]``), and at least
+    ``work`` lines of the student's Python run."""
     observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
                                                  "kwargs": naive.get("kwargs", {}), "trace": True})
     if "error" in observation:
         return None  # the value checks already say why the call fails
     rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
-    found = naive_rule.findings(observation.get("sources") or [], rule)
-    if found:
-        return (f"반복문 규칙에서 금지한 연산을 썼습니다: {', '.join(found)}",
-                ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 문제 셀의 주석에 있습니다."])
-    events, shapes = int(observation.get("events", 0)), ", ".join(
-        show.shape_of(runtime.decode(a)) for a in naive["args"])
-    if events < naive["work"]:
-        return ("항목마다 파이썬 반복문으로 계산하지 않았습니다.",
-                [f"입력 {shapes}에서 파이썬 코드가 적어도 {naive['work']}줄 실행되어야 하는데 {events}줄만 실행되었습니다.",
-                 "어레이나 행 전체를 한 번에 계산하는 연산(x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
-    return None
+    shapes = ", ".join(show.shape_of(runtime.decode(a)) for a in naive["args"])
+    return judging.naive(name, observation, naive["work"], rule, shapes)

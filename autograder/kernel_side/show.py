@@ -13,10 +13,23 @@ NOT_DEFINED = "정의되어 있지 않습니다. 정의하는 셀을 먼저 실�
 
 
 def value(payload_or_array, max_chars=300):
-    """``shape (2, 3), int32: [...]``: shape and dtype first, then the (truncated) values."""
+    """``shape (2, 3), int32: [...]``: shape and dtype first, then the (truncated) values.
+    Never raises: a message must not cost the verdict it explains."""
+    try:
+        return _value(payload_or_array, max_chars)
+    except Exception:
+        if isinstance(payload_or_array, dict) and "shape" in payload_or_array:
+            return f"shape {tuple(payload_or_array['shape'])}, {payload_or_array.get('dtype', '?')}"
+        text = repr(payload_or_array)
+        return text if len(text) <= max_chars else text[:max_chars] + " …"
+
+
+def _value(payload_or_array, max_chars):
     array = payload_or_array
     if isinstance(payload_or_array, dict):
         kind = payload_or_array.get("t")
+        if kind is None and "data" in payload_or_array:  # a bare array payload (``runtime.encode_array``)
+            return value(runtime.decode_array(payload_or_array), max_chars)
         if kind in ("list", "tuple"):
             items = [value(item, max_chars // 2) for item in payload_or_array["items"]]
             return f"{kind} (길이 {len(items)}): [" + "; ".join(items) + "]"
@@ -35,7 +48,9 @@ def value(payload_or_array, max_chars=300):
 
 def shape_of(payload_or_array):
     """``(2, 3) float64``: the shape and dtype alone."""
-    array = runtime.decode(payload_or_array) if isinstance(payload_or_array, dict) else payload_or_array
+    array = payload_or_array
+    if isinstance(payload_or_array, dict):
+        array = runtime.decode(payload_or_array) if "t" in payload_or_array else runtime.decode_array(payload_or_array)
     array = np.asarray(array)
     return f"{tuple(array.shape)} {array.dtype}"
 
@@ -50,6 +65,23 @@ def cause(observation):
     if error.get("type") == "NameError" and str(error.get("message", "")).endswith(runtime.MISSING):
         return "not_defined"
     return None
+
+
+def stopped(name, cause):
+    """One cause that stops every check of an object: ``"naive_relu: 아직 구현하지 않았습니다."``."""
+    return f"{name}: {NOT_IMPLEMENTED if cause == 'not_implemented' else NOT_DEFINED}"
+
+
+def one_cause(message, cost, total=None):
+    """The lines of one cause and the cases it cost, as every report words it (``feedback.md``,
+    Gradescope, nbgrader's cell output, ``grader.check``): the message's first line with what it
+    cost (``cost``: (case label, points) pairs; ``total`` their points), then the message's other
+    lines (a long error), to be shown under it."""
+    first, *rest = str(message).splitlines() or [""]
+    if cost:
+        total = sum(points for _, points in cost) if total is None else total
+        first += f" (0/{total:g}점: " + ", ".join(f"{label} {points:g}" for label, points in cost) + ")"
+    return [first] + rest
 
 
 def error(observation):

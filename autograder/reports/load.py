@@ -288,7 +288,7 @@ def _read_record(folder: Path) -> tuple[Record | None, str]:
             path=str(data.get("path") or ""),
             status=str(data.get("status") or "ok"),
             seconds=float(data.get("seconds") or 0.0),
-            cell_errors=tuple(str(e) for e in data.get("cell_errors") or ()),
+            cell_errors=tuple(_cell_error(e) for e in data.get("cell_errors") or ()),
             grader_error=str(data.get("grader_error") or ""),
             cached=tuple(str(c) for c in data.get("cached") or ()),
             code_hashes={str(k): (str(v) if v else None) for k, v in dict(hashes).items()},
@@ -327,3 +327,11 @@ def _read_manifest(path: Path, records: list[Record], rows: dict[str, GradesRow]
     questions = tuple(QuestionInfo(q, q, sum(cases.values()), tuple(CaseInfo(n, p) for n, p in cases.items()))
                       for q, cases in order.items())
     return Manifest("", "", questions, {}), False
+
+
+def _cell_error(error) -> str:
+    """A cell error of a record: ``{label, type, message}`` (or a line, in older records)."""
+    if not isinstance(error, dict):
+        return str(error)
+    text = f"{error.get('label', '')} — {error.get('type', '')}"
+    return f"{text}: {error['message']}" if error.get("message") else text

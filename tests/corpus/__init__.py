@@ -34,6 +34,7 @@ class Variant:
     expect: dict = field(default_factory=dict)  # question -> points, where not the base's
     status: str | None = "ok"  # None: whatever the status says
     kernel: bool | None = None  # needs a kernel (default: hostile and broken ones, and added cells)
+    fails: tuple | None = None  # the exact names of the cases that fail (every other case passes)
 
     def expected(self, assignment) -> dict:
         full = self.base == "solution" and self.raw is None

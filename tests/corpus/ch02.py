@@ -254,6 +254,126 @@ class BatchGenerator:
         self.index += self.batch_size
         return images, labels
 """}, expect={"q8_from_scratch": 30}),  # num_batches only: next() and the default still pass
+    # ------------------------------------------------------------------ one mistake, one deduction
+    # Each observed property fails on its own; a step several cases need fails once.
+    Variant("dense-bug-in-call", "wrong", replace={"NaiveDense": """
+class NaiveDense:
+    def __init__(self, input_size, output_size, activation):
+        self.activation = activation
+        self.W = tf.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
+        self.b = tf.Variable(tf.zeros((output_size,)))
+
+    def __call__(self, inputs):
+        return self.activation(tf.matmul(inputs, self.w) + self.b)
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+"""}, expect={"q8_from_scratch": 20},
+            fails=("NaiveDense: 출력 activation(xW + b)", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    Variant("dense-keras-variable", "wrong", replace={"NaiveDense": """
+class NaiveDense:
+    def __init__(self, input_size, output_size, activation):
+        self.activation = activation
+        self.W = keras.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
+        self.b = keras.Variable(tf.zeros((output_size,)))
+
+    def __call__(self, inputs):
+        return self.activation(tf.matmul(inputs, self.W) + self.b)
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+"""}, expect={"q8_from_scratch": 31},
+            fails=("NaiveDense: W (input_size, output_size), b (output_size,) tf.Variable",)),
+    Variant("batches-next-misnamed", "wrong", replace={"BatchGenerator": """
+class BatchGenerator:
+    def __init__(self, images, labels, batch_size=128):
+        assert len(images) == len(labels)
+        self.index = 0
+        self.images = images
+        self.labels = labels
+        self.batch_size = batch_size
+        self.num_batches = math.ceil(len(images) / batch_size)
+
+    def next_batch(self):
+        images = self.images[self.index : self.index + self.batch_size]
+        labels = self.labels[self.index : self.index + self.batch_size]
+        self.index += self.batch_size
+        return images, labels
+"""}, expect={"q8_from_scratch": 21},
+            fails=("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플",
+                   "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    Variant("batches-without-num-batches", "wrong", replace={"BatchGenerator": """
+class BatchGenerator:
+    def __init__(self, images, labels, batch_size=128):
+        assert len(images) == len(labels)
+        self.index = 0
+        self.images = images
+        self.labels = labels
+        self.batch_size = batch_size
+
+    def next(self):
+        images = self.images[self.index : self.index + self.batch_size]
+        labels = self.labels[self.index : self.index + self.batch_size]
+        self.index += self.batch_size
+        return images, labels
+""", "fit": """
+def fit(model, images, labels, epochs, batch_size=128):
+    for epoch_counter in range(epochs):
+        batch_generator = BatchGenerator(images, labels, batch_size)
+        for batch_counter in range(math.ceil(len(images) / batch_size)):
+            images_batch, labels_batch = batch_generator.next()
+            loss = one_training_step(model, images_batch, labels_batch)
+"""}, expect={"q8_from_scratch": 30}, fails=("BatchGenerator: num_batches는 올림(math.ceil)",)),
+    Variant("batches-never-advance", "wrong", replace={"BatchGenerator": """
+class BatchGenerator:
+    def __init__(self, images, labels, batch_size=128):
+        assert len(images) == len(labels)
+        self.index = 0
+        self.images = images
+        self.labels = labels
+        self.batch_size = batch_size
+        self.num_batches = math.ceil(len(images) / batch_size)
+
+    def next(self):
+        images = self.images[self.index : self.index + self.batch_size]
+        labels = self.labels[self.index : self.index + self.batch_size]
+        return images, labels
+"""}, expect={"q8_from_scratch": 20},
+            fails=("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플",
+                   "BatchGenerator: 기본 batch_size=128", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    Variant("sequential-weights-appended", "wrong", replace={"NaiveSequential": """
+class NaiveSequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, inputs):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    @property
+    def weights(self):
+        weights = []
+        for layer in self.layers:
+            weights.append(layer.weights)  # a list of lists
+        return weights
+"""}, expect={"q8_from_scratch": 21},
+            fails=("NaiveSequential: 가중치 4개 [W1, b1, W2, b2]", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    Variant("matrix-dot-wrong-loop-bound", "wrong", replace={"naive_matrix_dot": """
+def naive_matrix_dot(x, y):
+    assert len(x.shape) == 2
+    assert len(y.shape) == 2
+    assert x.shape[1] == y.shape[0]
+    z = np.zeros((x.shape[0], y.shape[1]))
+    for i in range(x.shape[0]):
+        for j in range(x.shape[0]):
+            z[i, j] = naive_vector_dot(x[i, :], y[:, j])
+    return z
+"""}, expect={"q5_dot": 14},
+            fails=("naive_matrix_dot: 값", "naive_matrix_dot: 랭크·모양 검사(assert)", "naive_matrix_dot: 반복문 규칙")),
     Variant("dense-zero-init", "wrong", replace={"NaiveDense": """
 class NaiveDense:
     def __init__(self, input_size, output_size, activation):

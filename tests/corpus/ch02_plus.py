@@ -609,44 +609,44 @@ def update_weights_momentum(gradients, weights, velocities, learning_rate, momen
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(momentum * v - learning_rate * g)
         w.assign_sub(v)                  # climbs the loss
-"""}, expect={"q5_momentum": 5}),  # weights (4) and training (25)
+"""}, expect={"q5_momentum": 14}),  # weights (10) and training (10)
     Variant("momentum-velocity-sign", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(momentum * v + learning_rate * g)
         w.assign_add(v)
-"""}, expect={"q5_momentum": 2}),  # weights (4), velocity (3) and training (25): both are wrong
+"""}, expect={"q5_momentum": 5}),  # weights (10), velocity (9) and training (10): both are wrong
     Variant("momentum-velocity-not-kept", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         new_v = momentum * v - learning_rate * g   # computed, never stored: v stays 0
         w.assign_add(new_v)
-"""}, expect={"q5_momentum": 6}),  # velocity (3) and training (25): it trains as plain SGD
+"""}, expect={"q5_momentum": 15}),  # velocity (9) and training (10): it trains as plain SGD
     Variant("momentum-hardcoded-hyperparameters", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(0.9 * v - 1e-3 * g)
         w.assign_add(v)
-"""}, expect={"q5_momentum": 32}),  # arguments only
+"""}, expect={"q5_momentum": 29}),  # arguments (5) only
     Variant("momentum-torch-convention", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(momentum * v + g)       # PyTorch's buffer: not the velocity the spec asks for
         w.assign_sub(learning_rate * v)
-"""}, expect={"q5_momentum": 27}),  # weights (4) and velocity (3): given a velocity in the spec's
+"""}, expect={"q5_momentum": 15}),  # weights (10) and velocity (9): given a velocity in the spec's
     # (Keras's) units, its step and its stored state both differ; from rest it trains like the key
     Variant("momentum-moves-by-gradient", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(momentum * v - learning_rate * g)
         w.assign_sub(learning_rate * g)  # the velocity is kept but never used
-"""}, expect={"q5_momentum": 5}),  # weights (4) and training (25)
+"""}, expect={"q5_momentum": 14}),  # weights (10) and training (10)
     Variant("momentum-rebinds-weights", "wrong", replace={"update_weights_momentum": """
 def update_weights_momentum(gradients, weights, velocities, learning_rate, momentum):
     for g, w, v in zip(gradients, weights, velocities):
         v.assign(momentum * v - learning_rate * g)
         w = w + v                        # a new tensor: the variable is not changed
-"""}, expect={"q5_momentum": 5}),  # weights (4) and training (25)
+"""}, expect={"q5_momentum": 14}),  # weights (10) and training (10)
     Variant("momentum-own-velocity-store", "wrong", replace={"update_weights_momentum": """
 _velocity_store = {}
 
@@ -658,7 +658,7 @@ def update_weights_momentum(gradients, weights, velocities, learning_rate, momen
         v = _velocity_store[key]
         v.assign(momentum * v - learning_rate * g)
         w.assign_add(v)
-"""}, expect={"q5_momentum": 25}),  # ignores `velocities`: weights, velocity, arguments; trains
+"""}, expect={"q5_momentum": 10}),  # ignores `velocities`: weights, velocity, arguments; trains
 
     # ============================================================== whole notebook
     Variant("imports-the-key", "shortcut", replace={"naive_softmax": """

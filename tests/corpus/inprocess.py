@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.engine import files, submission
+from autograder.engine import files, outcomes, submission
 from autograder.engine.cache import closure, code_key
 from autograder.engine.cases import judge_question
 from autograder.engine.grade import kit_violation, probe_table
@@ -92,5 +92,7 @@ def judged(assignment, observed: dict, context: dict, expected: dict) -> list:
     cases = []
     for question in assignment.questions:
         reason = kit_violation(question, context["notebook"], context["origins"], assignment.kit_roots)
-        cases += judge_question(question, None if reason else observed[question.id], expected[question.id], reason)
+        judged = judge_question(question, None if reason else observed[question.id], expected[question.id], reason)
+        outcomes.explain_missing(judged, context["notebook"], [])  # as grade_notebook words it
+        cases += judged
     return cases

@@ -1,0 +1,102 @@
+"""One judge per property of a function graded on inputs, for the hidden cases
+(``engine.function_cases``, in the grader's process) and the notebook's self-checks
+(``selfcheck.function_check``, in the student's kernel) alike: a self-check on public inputs
+passes or fails for the same reason as the hidden case on hidden inputs.
+
+Kernel-side (sent as text in the notebook's setup cell; standard library and NumPy only). Each
+judge takes plain observations of ``runtime.probe_call`` (and the answer key's) and returns None
+when the property holds, else its Korean headline (and what was got); the callers only word the
+call around it.
+"""
+
+import numpy as np
+
+from . import compare, naive_rule, runtime, show
+
+RAISED = "호출하자 예외가 발생했습니다."
+NOT_ARRAY = "어레이나 숫자가 아닌 값을 반환했습니다."
+SHAPE = "결과의 모양(shape)이 다릅니다."
+VALUES = "결과 값이 다릅니다."
+MUTATED = "입력 어레이를 직접 수정했습니다. x.copy()로 복사한 뒤 계산하세요."
+NOT_REFUSED = "랭크나 모양이 맞지 않는 입력은 거부해야 합니다. 강의 노트처럼 assert 문으로 확인하세요."
+REFUSAL = "AssertionError (강의 노트의 assert 문)"
+
+
+def value(want_payload, observation):
+    """The call returned the answer key's value: None, else ``(headline, what was got)``. Lists
+    and tuples are compared item by item."""
+    if not observation.get("ok", True) or "error" in observation:
+        return RAISED, show.error(observation)
+    return _payload(want_payload, observation["result"])
+
+
+def _payload(want_payload, got_payload):
+    if want_payload["t"] in ("list", "tuple"):
+        items = want_payload["items"]
+        if got_payload["t"] not in ("list", "tuple") or len(got_payload["items"]) != len(items):
+            return f"길이 {len(items)}인 리스트를 반환해야 합니다.", show.value(got_payload)
+        for index, (want, got) in enumerate(zip(items, got_payload["items"])):
+            problem = _payload(want, got)
+            if problem:
+                return f"{index}번째 항목: {problem[0]}", problem[1]
+        return None
+    if got_payload["t"] in ("list", "tuple", "none", "bool"):
+        return NOT_ARRAY, show.value(got_payload)
+    want, got = np.asarray(runtime.decode(want_payload)), np.asarray(runtime.decode(got_payload))
+    if got.shape != want.shape:
+        return SHAPE, show.value(got)
+    if not compare.close(got, want):
+        return VALUES, show.value(got)
+    return None
+
+
+def dtype(want_payload, observation, rule):
+    """The result's dtype: the input's (``rule`` "input") or the answer key's ("reference").
+    None when right (or when there is no array to look at), else the headline."""
+    if not observation.get("ok", True) or "error" in observation or observation["result"]["t"] in (
+            "list", "tuple", "none", "bool"):
+        return None
+    have = np.asarray(runtime.decode(observation["result"])).dtype
+    wanted = np.asarray(runtime.decode(want_payload)).dtype
+    if have == wanted:
+        return None
+    if rule == "input":
+        return f"결과의 dtype이 입력과 같아야 합니다: 기대 {wanted}, 받은 {have}."
+    return f"결과의 dtype이 {wanted}이어야 합니다: 받은 {have}."
+
+
+def input_kept(observation):
+    """The call left its array arguments as they were."""
+    return not any(observation.get("mutated", []))
+
+
+def refused(observation):
+    """A bad input was refused the course text's way: an AssertionError (as the stubs ask)."""
+    return bool(observation.get("ok", True)) and (observation.get("error") or {}).get("type") == "AssertionError"
+
+
+def refusal_got(observation):
+    """What a bad input got instead of an AssertionError, in words."""
+    if "error" in observation or not observation.get("ok", True):
+        return show.error(observation)
+    return f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
+
+
+def naive(name, observation, work, rule=None, shapes=""):
+    """The naive rule on one traced call: None, else ``(headline, details)``. No name the rule
+    forbids in the source (the function's and its helpers'), and at least ``work`` Python lines
+    of student code run."""
+    if not observation.get("ok", True) or "error" in observation:
+        return show.error(observation), []
+    found = naive_rule.findings(observation.get("sources") or [], rule or naive_rule.NAIVE)
+    if found:
+        return (f"{name}은(는) 반복문으로 직접 구현해야 합니다. 반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}",
+                ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 노트북 앞쪽 '문제와 배점' 셀의 "
+                 "반복문 규칙 상자에 있습니다."])
+    events = int(observation.get("events", 0))
+    if events < work:
+        return (f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다.",
+                [f"{f'입력 {shapes}에서 ' if shapes else ''}파이썬 코드가 적어도 {work}줄 실행되어야 하는데 {events}줄만 실행되었습니다 "
+                 "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산, x + y나 x[i] * y처럼 어레이나 행 전체를 "
+                 "한 번에 계산하는 연산을 쓴 것으로 보입니다)."])
+    return None
