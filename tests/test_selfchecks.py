@@ -576,7 +576,7 @@ def test_export_in_colab_tells_how_to_download_and_writes_nothing(notebook, setu
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     assert notebook["grader"].export() is None
     printed = capsys.readouterr().out
-    assert "파일 → 다운로드 → .ipynb 다운로드" in printed and "Gradescope" in printed
+    assert "파일 → 다운로드 → .ipynb 다운로드" in printed and "강의에서 안내한 제출처" in printed and "Gradescope" not in printed
     assert not list(setup_cell[1].glob("*.zip"))
 
 
