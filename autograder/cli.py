@@ -293,19 +293,23 @@ def _after_grading(out: Path, intake, finished: list, policy) -> int:
 
 
 @app.command()
-def points(assignment_id: Optional[str] = AssignmentOption, course_path: Optional[Path] = CourseOption) -> None:
+def points(assignment_id: Optional[str] = AssignmentOption, course_path: Optional[Path] = CourseOption,
+           docs: bool = typer.Option(False, "--docs", help="Write the tables (without course.toml) into "
+                                                           "docs/<id>.md instead of printing them.")) -> None:
     """Print the points table (question, case, points) as Markdown, with course.toml's overrides."""
+    from .targets import points as points_table
+
+    if docs:
+        for assignment in _chosen(assignment_id):
+            page = registry.ROOT / "docs" / f"{assignment.id}.md"
+            if page.is_file() and points_table.DOC_BEGIN in page.read_text(encoding="utf-8"):
+                page.write_text(points_table.with_case_table(page.read_text(encoding="utf-8"), assignment),
+                                encoding="utf-8")
+                console.print(f"wrote {page}")
+        return
     policy = _course(course_path)
     for assignment in _chosen(assignment_id):
-        table = {(q.id, c.name): policy.points.get((q.id, c.name), c.points) for q in assignment.questions
-                 for c in q.cases}
-        print(f"### {assignment.id}: {assignment.title} ({sum(table.values()):g}점)\n")
-        print("| question | case | points |\n|---|---|---|")
-        for question in assignment.questions:
-            for case in question.cases:
-                print(f"| {question.id} | {case.name} | {table[question.id, case.name]:g} |")
-            print(f"| **{question.id}** | **합계** | **{sum(table[question.id, c.name] for c in question.cases):g}** |")
-        print()
+        print(points_table.case_table(assignment, policy.points) + "\n")
 
 
 # ---------------------------------------------------------------- after grading: report and export

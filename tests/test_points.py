@@ -131,3 +131,16 @@ def test_no_training_case_outweighs_the_parts(assignment_id):
             if case.name.startswith("훈련"):
                 assert case.points <= points.MAX_TRAINING_POINTS, (question.id, case.name, case.points)
                 assert case.points < question.points - case.points, question.id
+
+
+@pytest.mark.parametrize("assignment_id", ["ch02", "ch02_plus"])
+def test_each_assignments_docs_page_holds_its_generated_points_table(assignment_id):
+    """docs/<id>.md's points table is the one the checks generate (`autograder points --docs`
+    writes it): a changed case or point shows here before it reaches a reader."""
+    from autograder import assignment as registry
+    from autograder.targets import points
+
+    assignment = registry.get(assignment_id)
+    page = (registry.ROOT / "docs" / f"{assignment_id}.md").read_text(encoding="utf-8")
+    assert points.with_case_table(page, assignment) == page
+    assert f"| **{assignment.questions[-1].id}** | **합계** |" in page
