@@ -185,10 +185,13 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
           force: bool = typer.Option(False, "--force", help="Grade again even if already graded."),
           cache: bool = typer.Option(True, "--cache/--no-cache",
                                      help="Reuse training-check results of identical code (kept in DIR/.cache)."),
-          cell_timeout: int = typer.Option(120, "--cell-timeout", min=1, help="Seconds one notebook cell may run."),
-          memory_mb: int = typer.Option(4096, "--memory-mb", min=256, help="Memory limit of a submission's kernel."),
-          submission_timeout: int = typer.Option(2400, "--submission-timeout", min=10,
-                                                 help="Seconds one submission may take in all (docs/limits.md)."),
+          cell_timeout: Optional[int] = typer.Option(None, "--cell-timeout", min=1, help="Seconds one notebook cell "
+                                                     "may run (default: the assignment's limits, 120; docs/limits.md)."),
+          memory_mb: Optional[int] = typer.Option(None, "--memory-mb", min=256, help="Memory limit of a submission's "
+                                                  "kernel (default: the assignment's, 4096)."),
+          submission_timeout: Optional[int] = typer.Option(None, "--submission-timeout", min=10,
+                                                           help="Seconds one submission may take in all (default: "
+                                                                "the assignment's, 2400)."),
           device: str = typer.Option("auto", "--device", help="Where training runs: auto (a GPU when TensorFlow "
                                      "lists one), cpu, or gpu (an error when there is none)."),
           use_sandbox: bool = typer.Option(True, "--sandbox/--no-sandbox", help="Run each kernel in bubblewrap "
@@ -198,8 +201,6 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
           course_path: Optional[Path] = CourseOption) -> None:
     """Grade submissions: DIR/grades.csv and per submission results.json and feedback.md. Every file
     found but not graded is listed with the reason."""
-    from dataclasses import replace
-
     from . import course as courses
     from . import intake as intakes
     from .engine.batch import Interrupted, grade_all
@@ -237,8 +238,8 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
     if device == "gpu":
         _require_gpu()
     sandboxed = _sandbox_policy(use_sandbox, require_sandbox)
-    limits = replace(assignment.limits, cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
-                     sandbox=sandboxed, submission_seconds=submission_timeout)
+    limits = assignment.limits.with_overrides(cell_seconds=cell_timeout, memory_mb=memory_mb, device=device,
+                                              sandbox=sandboxed, submission_seconds=submission_timeout)
     finished = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:

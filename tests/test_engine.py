@@ -427,3 +427,19 @@ def test_a_killed_writers_temporary_file_is_removed_and_a_live_ones_kept(tmp_pat
         path.write_text("half")
     files.remove_orphans(tmp_path)
     assert not orphan.exists() and live.exists()
+
+
+def test_limits_are_resolved_one_way_from_the_assignments_own():
+    """Every front end starts from the assignment's limits and applies only what it was given;
+    a bad value is refused where the limits are made, whoever made them."""
+    from autograder.engine.kernel import Limits
+
+    own = Limits(cell_seconds=30, memory_mb=2048)
+    assert own.with_overrides(cell_seconds=None, memory_mb=1024) == Limits(cell_seconds=30, memory_mb=1024)
+    config = dict(own.config(), sandbox=False, run_as="someone")  # a platform cannot switch isolation off
+    assert own.from_config(config) == own and Limits().from_config(own.config()) == own
+    for bad in ({"device": "tpu"}, {"cell_seconds": 0}, {"memory_mb": "4096"}):
+        with pytest.raises(ValueError):
+            own.with_overrides(**bad)
+    with pytest.raises(ValueError, match="unknown limit"):
+        own.with_overrides(cell_timeout=3)

@@ -9,6 +9,8 @@ intact are still graded. Probes then run in the same kernel and come back as JSO
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import shutil
@@ -54,6 +56,38 @@ class Limits:
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
     sandbox: bool = True  # the kernel in bubblewrap (engine.sandbox); without it, a note in the status
     run_as: str | None = None  # without the sandbox: run the kernel as this user (setpriv; grader is root)
+
+    # What a platform's configuration may set (the otter plugin's config, course files): the
+    # limits themselves, never how the grader isolates kernels on the machine it runs on.
+    CONFIGURABLE = ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb", "submission_seconds",
+                    "output_chars", "device")
+    DEVICES = ("auto", "cpu", "gpu")
+
+    def __post_init__(self):
+        if self.device not in self.DEVICES:
+            raise ValueError(f"device must be one of {', '.join(self.DEVICES)}, not {self.device!r}")
+        for name in ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb", "submission_seconds",
+                     "output_chars"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+
+    def with_overrides(self, **overrides) -> "Limits":
+        """These limits with each override that is given (not None): the one way an assignment's
+        own limits meet a front end's settings (the CLI's options, the otter plugin's config,
+        nbgrader's sandbox check), so every front end starts from the assignment's limits."""
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(f"unknown limit(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def config(self) -> dict:
+        """The configurable limits as plain data (what the build writes into a platform's config)."""
+        return {name: getattr(self, name) for name in self.CONFIGURABLE}
+
+    def from_config(self, config) -> "Limits":
+        """These limits with a platform's config applied (only the configurable keys it holds)."""
+        return self.with_overrides(**{k: config[k] for k in self.CONFIGURABLE if k in config})
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,6 @@ class KitAutograde(NbGraderPreprocessor):
         from .. import assignment as registry
         from ..engine import files, sandbox
         from ..engine.grade import grade_notebook
-        from ..engine.kernel import Limits
 
         assignment = registry.get(self.assignment)
         data = {}
@@ -72,7 +71,7 @@ class KitAutograde(NbGraderPreprocessor):
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, str(path))
             result = grade_notebook(assignment, path, "submission", data,
-                                    Limits(sandbox=sandbox.check() is None))
+                                    assignment.limits.with_overrides(sandbox=sandbox.check() is None))
         questions = {question.id for question in assignment.questions}
         for problem in result.problems:  # the instructor's (sandbox, kit errors) go to nbgrader's log
             if not problem.for_student:

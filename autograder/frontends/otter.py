@@ -28,7 +28,7 @@ from pathlib import Path
 from otter.plugins import AbstractOtterPlugin
 
 from ..engine.expected import load_expected
-from ..engine.kernel import KERNEL_ENV, Limits
+from ..engine.kernel import KERNEL_ENV
 from ..platform_names import EXPECTED_FILE, STUDENT_USER
 
 FILES = Path("source") / "files"  # the zip's files/, below otter's autograder folder
@@ -89,9 +89,7 @@ class AutograderPlugin(AbstractOtterPlugin):
             log.unlink()  # never read: otter would unpickle whatever the student put there
         os.environ.update(KERNEL_ENV)
         fields, self._note = isolation()
-        self._limits = Limits(**fields, **{key: self.plugin_config[key] for key in
-                                           ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb")
-                                           if key in self.plugin_config})
+        self._limits = self.assignment.limits.from_config(self.plugin_config).with_overrides(**fields)
         for dataset in self.assignment.datasets:
             bundled = source / FILES / dataset.filename
             try:  # bundled, else in the image's cache (setup.sh), else downloaded now

@@ -181,10 +181,9 @@ def otter_config(assignment, limits: Limits | None = None) -> dict:
         "python_version": PYTHON_VERSION,  # informative; environment.yml gets it from generate
         "pdf": False,
         "show_hidden": True,  # hidden results (Korean messages) once grades are published
-        "plugins": [{GRADESCOPE_PLUGIN: {
-            "assignment": assignment.ref, "cell_seconds": limits.cell_seconds,
-            "notebook_seconds": min(limits.notebook_seconds, GRADESCOPE_NOTEBOOK_SECONDS),
-            "memory_mb": min(limits.memory_mb, GRADESCOPE_MEMORY_MB)}}],
+        "plugins": [{GRADESCOPE_PLUGIN: {"assignment": assignment.ref, **limits.with_overrides(
+            notebook_seconds=min(limits.notebook_seconds, GRADESCOPE_NOTEBOOK_SECONDS),
+            memory_mb=min(limits.memory_mb, GRADESCOPE_MEMORY_MB)).config()}}],
     }
 
 
