@@ -163,6 +163,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
     from dataclasses import replace
 
     from .engine.batch import Interrupted, find_notebooks, grade_all
+    from .engine.capacity import jobs_problem
 
     if device not in ("auto", "cpu", "gpu"):
         _fail(f"--device must be auto, cpu or gpu, not {device!r}")
@@ -172,6 +173,9 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files or fo
     paths = find_notebooks(submissions)
     if not paths:
         _fail("no .ipynb files found")
+    problem = jobs_problem(jobs)  # workers that do not fit in memory would die half-way
+    if problem:
+        _fail(problem)
     assignment = _for_submissions(assignment_id, paths)
     data = _datasets(assignment, mnist_path, download=True, required=True)
     for dataset, path in data.items():  # the kernels, the workers and the judges read the same file
