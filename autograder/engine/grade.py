@@ -17,7 +17,7 @@ from typing import Mapping
 
 from ..kernel_side import runtime
 from . import files, submission
-from .cache import ProbeCache, closure, code_key
+from .cache import ProbeCache, closure, code_key, graded_cells
 from .cases import CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 
@@ -191,7 +191,8 @@ def judge(assignment, execution: Execution, expected: dict) -> list[CaseResult]:
 
 
 def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Limits = Limits(),
-                   probe_cache: ProbeCache = ProbeCache(None), expected: dict | None = None) -> SubmissionResult:
+                   probe_cache: ProbeCache = ProbeCache(None), expected: dict | None = None,
+                   sliced: bool = True) -> SubmissionResult:
     """Grade one notebook: ``execute`` it, then ``judge`` what it gave. ``data`` maps each of the
     assignment's datasets to its file.
 
@@ -201,7 +202,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
     started = time.monotonic()
     expected = expected if expected is not None else expected_observations(assignment)
     file_sha256 = files.digest(path)
-    execution = execute(assignment, path, data, limits, probe_cache)
+    execution = execute(assignment, path, data, limits, probe_cache, sliced)
     cases = judge(assignment, execution, expected)
     return SubmissionResult(name, str(path), cases, "; ".join(execution.status) or "ok",
                             cell_errors=execution.cell_errors, seconds=time.monotonic() - started,
@@ -210,9 +211,10 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
 
 def execute(assignment, path: Path, data: Mapping, limits: Limits = Limits(),
-            probe_cache: ProbeCache = ProbeCache(None)) -> Execution:
-    """The execute half: read the notebook, run it in a kernel with ``limits``, and probe every
-    question there (the slow probes from ``probe_cache``
+            probe_cache: ProbeCache = ProbeCache(None), sliced: bool = True) -> Execution:
+    """The execute half: read the notebook, run the cells grading needs in a kernel with
+    ``limits`` (``cache.graded_cells``; every cell when that reading cannot follow the notebook,
+    or without ``sliced``), and probe every question there (the slow probes from ``probe_cache``
     or in kernels of their own). Never raises: a fault of the kit leaves the questions it kept
     from being observed ``NOT_GRADED``."""
     questions = assignment.questions
@@ -230,7 +232,8 @@ def execute(assignment, path: Path, data: Mapping, limits: Limits = Limits(),
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
         with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir:
-            _Run(assignment, notebook, setup, limits, Path(workdir), probe_cache, execution).observe()
+            _Run(assignment, notebook, setup, limits, Path(workdir), probe_cache, execution,
+                 sliced=sliced).observe()
     except Exception as error:  # the kernel could not start, or the kit failed outside a question
         execution.kit_failed(error)
         execution.not_graded([q.id for q in questions], NOT_GRADED)
@@ -273,12 +276,16 @@ class _Run:
     execution: Execution
     fingerprints: dict = field(default_factory=dict)  # graded name -> its fingerprint in the notebook's kernel
     broken: set = field(default_factory=set)  # cells that hung or killed the notebook's kernel
+    sliced: bool = True  # run only the cells grading needs (``cache.graded_cells``), else every cell
 
     def observe(self) -> None:
         questions, notebook, execution = self.assignment.questions, self.notebook, self.execution
-        with KernelSession(notebook.cells, self.workdir / "notebook", self.setup, self.limits) as session:
+        cells = graded_cells(tuple(name for q in questions for name in q.objects), notebook) if self.sliced else None
+        cells = list(range(len(notebook.cells))) if cells is None else cells  # position -> notebook cell
+        with KernelSession([notebook.cells[index] for index in cells], self.workdir / "notebook", self.setup,
+                           self.limits) as session:
             for outcome in session.run_cells():
-                label = notebook.label(outcome.index)
+                label = notebook.label(cells[outcome.index])
                 if outcome.status in STOPPED:
                     execution.status.append(f"{label}: {outcome.error}")
                 elif outcome.status == "error":
@@ -288,7 +295,7 @@ class _Run:
             origins = _objects_probe(session, "origins", {name for q in questions for name in q.objects})
             self.fingerprints = _objects_probe(session, "fingerprints", {
                 name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
-            self.broken = {o.index for o in session.outcomes.values() if o.status in STOPPED}
+            self.broken = {cells[o.index] for o in session.outcomes.values() if o.status in STOPPED}
             kit = kit_reasons(self.assignment, notebook, origins)
             for question in questions:
                 if question.id in kit:
