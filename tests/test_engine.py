@@ -456,6 +456,27 @@ def test_a_function_that_overran_once_is_not_called_again():
     assert "다시 호출하지 않았습니다" in second["error"]["message"]
 
 
+def test_a_function_that_overran_a_cell_is_not_waited_on_again_and_the_budget_never_skips_cells(tiny, tmp_path):
+    """A cell interrupted at its limit while a student's function runs: later cells calling that
+    function stop at once (not another full limit), the probes still call it under their own
+    limit, and once the notebook's budget is spent the cells after it still run."""
+    from autograder.engine.kernel import KernelSession, KernelSetup, Limits
+
+    limits = Limits(cell_seconds=3, notebook_seconds=5, sandbox=False)
+    cells = ["def hang(x):\n    while True:\n        pass",
+             "def f(x):\n    return x + 1\nhang(1)",  # defines f, then hangs: interrupted at 3 s
+             "g = 2\nhang(2)",  # stops at once
+             "while True:\n    pass",  # a new hang: the budget (5 s) is spent after it
+             "h = f(g)"]  # still runs
+    with KernelSession(cells, tmp_path / "k", KernelSetup.for_assignment(tiny, {}, limits), limits) as session:
+        outcomes = session.run_cells()
+        assert [o.status for o in outcomes] == ["ok", "timeout", "error", "timeout", "ok"], outcomes
+        assert "다시 실행하지 않았습니다" in outcomes[2].error and "hang" in outcomes[2].error
+        spec = {"op": "call", "object": "hang", "args": [runtime.encode(1)], "seconds": 1}
+        observed = session.probe({"hang": spec, "h": {"op": "call", "object": "f", "args": [runtime.encode(1)]}})
+    assert observed["hang"]["error"]["type"] == "Timeout" and observed["h"]["result"] == runtime.encode(2)
+
+
 def test_a_killed_writers_temporary_file_is_removed_and_a_live_ones_kept(tmp_path):
     import os
 

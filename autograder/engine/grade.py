@@ -292,22 +292,19 @@ class _Run:
                     if outcome.error.startswith(("SyntaxError", "IndentationError", "TabError")):
                         execution.status.append(f"{label}: 문법 오류")
                     execution.cell_errors.append(f"{label}{CELL_ERROR_SEPARATOR}{outcome.error}")
-            origins = _objects_probe(session, "origins", {name for q in questions for name in q.objects})
-            self.fingerprints = _objects_probe(session, "fingerprints", {
-                name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
+            found = _objects_probes(session, {
+                "origins": {name for q in questions for name in q.objects},
+                "fingerprints": {name for q in questions if any(p.cached for p in q.probes.values())
+                                 for name in q.objects}})
+            origins, self.fingerprints = found["origins"], found["fingerprints"]
             self.broken = {cells[o.index] for o in session.outcomes.values() if o.status in STOPPED}
             kit = kit_reasons(self.assignment, notebook, origins)
-            for question in questions:
-                if question.id in kit:
-                    execution.status.append(kit[question.id][0])
-                    execution.reasons[question.id] = kit[question.id][1]
-                    continue
-                quick = {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
-                try:
-                    execution.observed[question.id] = session.probe(quick) if quick else {}
-                except ProbeFailed as failure:
-                    execution.status.append(f"{question.id}: {failure}")
-                    execution.reasons[question.id] = str(failure)
+            for question_id, (status, reason) in kit.items():
+                execution.status.append(status)
+                execution.reasons[question_id] = reason
+            quick = {question.id: {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
+                     for question in questions if question.id not in kit}
+            self.quick_probes(session, quick)
         # The slow probes (the training check) last, each question's in a fresh kernel that runs
         # only the code they exercise: the cells their cache key is made of, nothing else held.
         for question in questions:
@@ -317,6 +314,25 @@ class _Run:
                 except Exception as error:  # a bug of the kit costs this question, not the batch
                     execution.kit_failed(error, question)
                     execution.not_graded([question.id], NOT_GRADED)
+
+    def quick_probes(self, session: KernelSession, quick: dict[str, dict]) -> None:
+        """Every question's quick probes in one cell (one round trip, the kernel-side modules sent
+        once). When that cell fails (a probe killed or hung the kernel), each question's probes
+        again in a cell of their own, so the failure costs only the question that caused it."""
+        batch = {(question_id, key): spec for question_id, specs in quick.items() for key, spec in specs.items()}
+        try:
+            observed = session.probe(batch) if batch else {}
+        except ProbeFailed:
+            observed = None
+        for question_id, specs in quick.items():
+            if observed is not None:
+                self.execution.observed[question_id] = {key: observed[question_id, key] for key in specs}
+                continue
+            try:
+                self.execution.observed[question_id] = session.probe(specs) if specs else {}
+            except ProbeFailed as failure:
+                self.execution.status.append(f"{question_id}: {failure}")
+                self.execution.reasons[question_id] = str(failure)
 
     def slow_probes(self, question: Question) -> dict:
         """The question's cached probes, run in a fresh kernel that holds only the cells they
@@ -370,6 +386,17 @@ class _Run:
                 found[probe_key] = {**observed[probe_key], OBJECTS: made}
                 self.probe_cache.put(key, found[probe_key])
         return found
+
+
+def _objects_probes(session: KernelSession, names: dict[str, set]) -> dict[str, dict]:
+    """Generic probes about graded objects in one cell: op ("origins", "fingerprints") -> name ->
+    what it found ({} when it could not run)."""
+    specs = {op: {"op": op, "objects": sorted(objects)} for op, objects in names.items() if objects}
+    try:
+        observations = session.probe(specs) if specs else {}
+    except ProbeFailed:
+        observations = {}
+    return {op: observations[op].get(op, {}) if observations.get(op, {}).get("ok") else {} for op in names}
 
 
 def _objects_probe(session: KernelSession, op: str, names) -> dict:

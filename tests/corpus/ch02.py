@@ -382,6 +382,37 @@ def naive_add_matrix_and_vector(x, y):
     while True:
         pass
 """}, expect={"q4_broadcasting": 0}),  # its demonstration cells are not run: only its own cases time out
+    # A naive_relu that never returns, called at the end of two cells grading needs: the first
+    # waits out its cell limit once, the second stops at once (a function that overran is not
+    # waited on again), and only naive_relu's own cases are lost.
+    Variant("naive-relu-hangs", "broken", replace={"naive_relu": """
+def naive_relu(x):
+    while True:
+        pass
+""", "naive_add": """
+def naive_add(x, y):
+    assert len(x.shape) == 2
+    assert x.shape == y.shape
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[i, j]
+    return x
+
+naive_relu(naive_add(np.ones((2, 2)), np.ones((2, 2))))
+""", "naive_add_matrix_and_vector": """
+def naive_add_matrix_and_vector(x, y):
+    assert len(x.shape) == 2
+    assert len(y.shape) == 1
+    assert x.shape[1] == y.shape[0]
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[j]
+    return x
+
+naive_relu(naive_add_matrix_and_vector(np.ones((2, 2)), np.ones(2)))
+"""}, expect={"q3_elementwise": 6}, status="시간 제한", kernel=True),
     Variant("unstoppable-loop-in-function", "broken", replace={"naive_transpose": """
 def naive_transpose(x):
     while True:
