@@ -31,9 +31,10 @@ points: $(VENV)/.installed
 benchmark: $(VENV)/.installed  ## grading time and memory vs executing the solution notebook, sandbox or not
 	$(BIN)/python benchmarks/grading_speed.py --assignment ch02
 	$(BIN)/python benchmarks/grading_speed.py --assignment ch02_plus
+	$(BIN)/python benchmarks/floor.py --assignment ch02
 
-benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1 and 2: throughput, cache, memory, kill and resume
-	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 --kill-after 15
+benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1, 2 and 4: throughput, core-seconds, memory per worker, kill and resume
+	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 4 --kill-after 15
 
 record-corpus: $(VENV)/.installed  ## re-record the training of the in-process corpus (after changing the probes)
 	cd tests && ../$(BIN)/python -m corpus.record
