@@ -16,11 +16,11 @@ $(VENV)/.installed: pyproject.toml
 build: $(VENV)/.installed  ## per assignment: student + solution notebooks, Gradescope zip, nbgrader course in $(OUT)/<id>
 	$(BIN)/autograder build --out $(OUT)
 
-test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ), two test files at a time
-	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile
+test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ), two test files at a time; the slowest 30 listed
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile --durations=30
 
-test-fast: $(VENV)/.installed  ## everything but the slow end-to-end tests
-	$(BIN)/python -m pytest -q -rs -m "not slow"
+test-fast: $(VENV)/.installed  ## everything but the slow end-to-end tests: what to run while working
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile -m "not slow"
 
 grade: $(VENV)/.installed  ## make grade SUBMISSIONS="folder/ or files" [GRADES=grades]
 	$(BIN)/autograder grade $(SUBMISSIONS) --out $(or $(GRADES),grades) --jobs 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import psutil
 
-WORKER_MB = 1536  # peak resident memory of one worker and its kernel (class_benchmark.py, ch02)
+WORKER_MB = 1536  # peak resident memory of one worker with its kernel (class_benchmark.py: 1.13 GB), rounded up
 
 
 def fitting_jobs(worker_mb: int = WORKER_MB, available_bytes: int | None = None) -> int:
