@@ -462,11 +462,11 @@ def test_a_function_that_overran_a_cell_is_not_waited_on_again_and_the_budget_ne
     limit, and once the notebook's budget is spent the cells after it still run."""
     from autograder.engine.kernel import KernelSession, KernelSetup, Limits
 
-    limits = Limits(cell_seconds=3, notebook_seconds=5, sandbox=False)
+    limits = Limits(cell_seconds=2, notebook_seconds=3, sandbox=False)
     cells = ["def hang(x):\n    while True:\n        pass",
-             "def f(x):\n    return x + 1\nhang(1)",  # defines f, then hangs: interrupted at 3 s
+             "def f(x):\n    return x + 1\nhang(1)",  # defines f, then hangs: interrupted at 2 s
              "g = 2\nhang(2)",  # stops at once
-             "while True:\n    pass",  # a new hang: the budget (5 s) is spent after it
+             "while True:\n    pass",  # a new hang: the budget (3 s) is spent after it
              "h = f(g)"]  # still runs
     with KernelSession(cells, tmp_path / "k", KernelSetup.for_assignment(tiny, {}, limits), limits) as session:
         outcomes = session.run_cells()
