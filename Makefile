@@ -16,11 +16,11 @@ $(VENV)/.installed: pyproject.toml
 build: $(VENV)/.installed  ## per assignment: student + solution notebooks, Gradescope zip, nbgrader course in $(OUT)/<id>
 	$(BIN)/autograder build --out $(OUT)
 
-test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ), two test files at a time
-	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile
+test: $(VENV)/.installed  ## the kit's whole test suite (needs MNIST: set MNIST_NPZ), two test files at a time; the slowest 30 listed
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile --durations=30
 
-test-fast: $(VENV)/.installed  ## everything but the slow end-to-end tests
-	$(BIN)/python -m pytest -q -rs -m "not slow"
+test-fast: $(VENV)/.installed  ## everything but the slow end-to-end tests: what to run while working
+	$(BIN)/python -m pytest -q -rs -n 2 --dist loadfile -m "not slow"
 
 grade: $(VENV)/.installed  ## make grade SUBMISSIONS="folder/ or files" [GRADES=grades]
 	$(BIN)/autograder grade $(SUBMISSIONS) --out $(or $(GRADES),grades) --jobs 2
@@ -31,9 +31,10 @@ points: $(VENV)/.installed
 benchmark: $(VENV)/.installed  ## grading time and memory vs executing the solution notebook, sandbox or not
 	$(BIN)/python benchmarks/grading_speed.py --assignment ch02
 	$(BIN)/python benchmarks/grading_speed.py --assignment ch02_plus
+	$(BIN)/python benchmarks/floor.py --assignment ch02
 
-benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1 and 2: throughput, cache, memory, kill and resume
-	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 --kill-after 15
+benchmark-class: $(VENV)/.installed  ## a class of 40 at --jobs 1, 2 and 4: throughput, core-seconds, memory per worker, kill and resume
+	$(BIN)/python benchmarks/class_benchmark.py --size 40 --jobs 1 2 4 --kill-after 15
 
 record-corpus: $(VENV)/.installed  ## re-record the training of the in-process corpus (after changing the probes)
 	cd tests && ../$(BIN)/python -m corpus.record

@@ -204,6 +204,7 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
     from . import course as courses
     from . import intake as intakes
     from .engine.batch import Interrupted, grade_all
+    from .engine.capacity import jobs_problem
 
     if device not in ("auto", "cpu", "gpu"):
         _fail(f"--device must be auto, cpu or gpu, not {device!r}")
@@ -223,6 +224,9 @@ def grade(submissions: List[Path] = typer.Argument(..., help=".ipynb files, the 
     if not paths:
         _fail("no notebook (.ipynb, or a zip holding one) found" + (f"; {len(intake.skipped)} file(s) not graded, "
                                                                       "listed above" if intake.skipped else ""))
+    problem = jobs_problem(jobs)  # workers that do not fit in memory would die half-way
+    if problem:
+        _fail(problem)
     assignment = _for_submissions(assignment_id, paths)
     try:
         courses.check_cases(policy, assignment.questions)

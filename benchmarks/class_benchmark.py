@@ -3,13 +3,14 @@
 A synthetic chapter-2 class of 40 (by default): half of it the course text's code (the
 reference, byte for byte, under different names), half varied (the corpus's right answers in
 other styles, specific bugs, vectorised shortcuts, and one that hangs). ``autograder grade``
-runs on it at ``--jobs 1`` and ``--jobs 2``; for each run this prints submissions per minute,
-training checks run versus served from the cache, and the peak memory of each worker (its
-own process, and with its kernel). ``--kill-after N`` adds a run at ``--jobs 2`` whose whole
+runs on it at ``--jobs 1``, ``2`` and ``4``; for each run this prints submissions per minute,
+core-seconds per submission (CPU time of the command, its workers and their kernels), training
+checks run versus served from the cache, and the peak memory of each worker (its own process,
+and with its kernel: what ``grade --jobs`` must fit, ``engine/capacity.py``). ``--kill-after N`` adds a run at ``--jobs 2`` whose whole
 process group is SIGKILLed once N submissions are finished, then the same command again; it
 prints both times and checks the rows equal the uninterrupted run's.
 
-    python benchmarks/class_benchmark.py [--size 40] [--jobs 1 2] [--kill-after 15] [--mnist PATH]
+    python benchmarks/class_benchmark.py [--size 40] [--jobs 1 2 4] [--kill-after 15] [--mnist PATH]
 """
 
 from __future__ import annotations
@@ -52,25 +53,37 @@ def make_class(folder: Path, size: int) -> None:
 
 
 class Peaks:
-    """Samples the grading command's workers every half second: peak RSS of each worker alone
-    and of each worker with its kernel."""
+    """Samples the grading command every quarter second: peak RSS of each worker alone and of
+    each worker with its kernel, and the CPU time of every process of the command (the last
+    sample of each: a kernel's last quarter second may be missed)."""
 
     def __init__(self, pid: int):
-        self.pid, self.alone, self.with_kernel, self.done = pid, {}, {}, False
+        self.pid, self.alone, self.with_kernel, self.cpu, self.done = pid, {}, {}, {}, False
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
     def run(self):
         while not self.done:
             try:
-                for worker in psutil.Process(self.pid).children():
+                command = psutil.Process(self.pid)
+                for process in [command, *command.children(recursive=True)]:
+                    try:
+                        times = process.cpu_times()
+                        self.cpu[process.pid] = times.user + times.system
+                    except psutil.Error:
+                        pass
+                for worker in command.children():
                     own = worker.memory_info().rss
                     tree = own + sum(c.memory_info().rss for c in worker.children(recursive=True))
                     self.alone[worker.pid] = max(self.alone.get(worker.pid, 0), own)
                     self.with_kernel[worker.pid] = max(self.with_kernel.get(worker.pid, 0), tree)
             except psutil.Error:
                 pass
-            time.sleep(0.5)
+            time.sleep(0.25)
+
+    @property
+    def core_seconds(self) -> float:
+        return sum(self.cpu.values())
 
     def stop(self):
         self.done = True
@@ -107,7 +120,7 @@ def rows(out: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=40)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--kill-after", type=int, default=None)
     parser.add_argument("--mnist", default=None)
     args = parser.parse_args()
@@ -118,16 +131,18 @@ def main() -> None:
         make_class(folder, args.size)
         print(f"class of {args.size}: {args.size // 2} with the course text's code, {args.size - args.size // 2} varied "
               "(one hangs)\n")
-        print("| jobs | time | submissions/min | training checks run | served from cache | peak RSS per worker "
-              "(alone / with kernel) |\n|---|---|---|---|---|---|")
+        print("| jobs | time | submissions/min | core-s per submission | training checks run | served from cache "
+              "| peak RSS per worker (alone / with kernel) |\n|---|---|---|---|---|---|---|")
         outs = {}
         for jobs in args.jobs:
             outs[jobs] = Path(scratch) / f"out-{jobs}"
             run = grade(folder, outs[jobs], jobs)
             mib = lambda values: ", ".join(f"{v / 2**20:.0f}" for v in values.values())
+            count = max(1, len(run['records']))
             print(f"| {jobs} | {run['seconds']:.0f} s | {len(run['records']) / run['seconds'] * 60:.1f} | "
-                  f"{run['trained']} | {run['served']} | {mib(run['peaks'].alone)} MiB / "
-                  f"{mib(run['peaks'].with_kernel)} MiB |", flush=True)
+                  f"{run['peaks'].core_seconds / count:.1f} | {run['trained']} | {run['served']} | "
+                  f"{mib(run['peaks'].alone)} MiB / {mib(run['peaks'].with_kernel)} MiB "
+                  f"(max {max(run['peaks'].with_kernel.values(), default=0) / 2**20:.0f}) |", flush=True)
         if args.kill_after:
             out = Path(scratch) / "out-killed"
             first = grade(folder, out, 2, kill_after=args.kill_after)

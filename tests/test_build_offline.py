@@ -22,22 +22,28 @@ from conftest import subprocess_env
 ASSIGNMENT = "ch02"
 
 
-def _build(out: Path, home: Path, mnist_path: Path | None) -> subprocess.CompletedProcess:
+def _start_build(out: Path, home: Path, mnist_path: Path | None) -> subprocess.Popen:
     env = subprocess_env(drop=(mnist.ENV_VAR, "KERAS_HOME"), HOME=str(home))
     args = [sys.executable, "-m", "autograder.cli", "build", "--assignment", ASSIGNMENT, "--out", str(out)]
     if mnist_path:
         args += ["--mnist", str(mnist_path)]
-    process = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
-    assert process.returncode == 0, process.stderr[-3000:]
-    return process
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finished(process: subprocess.Popen) -> subprocess.CompletedProcess:
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, mnist_path):
+    """The two builds, run at the same time (they share nothing but the empty home)."""
     home = tmp_path_factory.mktemp("empty-home")
     bare = tmp_path_factory.mktemp("bare")
     with_data = tmp_path_factory.mktemp("with-mnist")
-    return {"bare": (bare, _build(bare, home, None)), "mnist": (with_data, _build(with_data, home, mnist_path))}
+    started = {"bare": (bare, _start_build(bare, home, None)), "mnist": (with_data, _start_build(with_data, home, mnist_path))}
+    return {name: (out, _finished(process)) for name, (out, process) in started.items()}
 
 
 def _tests(zip_path: Path) -> dict:

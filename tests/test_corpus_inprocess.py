@@ -42,8 +42,8 @@ def judged(tmp_path_factory):
             folder = tmp_path_factory.mktemp(f"inprocess-{assignment_id}")
             results[assignment_id] = {}
             for _, variant in (case for case in CASES if case[0] == assignment_id):
-                observed, context, missing = inprocess.observe(assignment, variant, student, solution, folder)
-                results[assignment_id][variant.name] = (inprocess.judged(assignment, observed, context, expected),
+                execution, missing = inprocess.observe(assignment, variant, student, solution, folder)
+                results[assignment_id][variant.name] = (inprocess.judged(assignment, execution, expected),
                                                         missing)
         return results[assignment_id]
     return judge

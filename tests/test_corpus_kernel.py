@@ -135,8 +135,8 @@ def test_the_training_recorded_for_in_process_judging_is_what_a_kernel_computes(
     [kernel] = [c for c in results["reference"].cases if c.detail.get("metric") == "test_accuracy"]
     reference = next(v for v in _variants(assignment_id) if v.name == "reference")
     student, solution = student_and_solution(assignment)
-    observed, context, missing = inprocess.observe(assignment, reference, student, solution, tmp_path)
+    execution, missing = inprocess.observe(assignment, reference, student, solution, tmp_path)
     assert not missing
-    cases = inprocess.judged(assignment, observed, context, expected_observations(assignment))
+    cases = inprocess.judged(assignment, execution, expected_observations(assignment))
     [recorded] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
     assert recorded.detail["value"] == pytest.approx(kernel.detail["value"], abs=0.01)

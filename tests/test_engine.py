@@ -352,6 +352,38 @@ def test_closure_follows_reads_in_order_and_leaves_demo_cells_out(tmp_path):
     assert cache.closure(("y",), notebook) == [0, 1, 4]
 
 
+def test_grading_runs_the_graded_cells_and_leaves_demonstrations_out(tmp_path):
+    cells = ["# setup cell: always runs",
+             "import numpy as np\nfrom tensorflow.keras.datasets import mnist",
+             "(train_images, train_labels), _ = mnist.load_data()",  # demonstration: nothing graded reads it
+             "try:\n    import math\nexcept ImportError:\n    math = None",  # binds math inside a block
+             "def f(x):\n    return np.ones(1) * scale * math.pi",
+             "scale = 2\nprint(f(1))",
+             "print(f(train_images[:3]))",  # a demonstration call
+             "def g(x)\n    return x",  # does not parse: run, so its syntax error is reported
+             "while True:\n    pass"]  # a demonstration cell that hangs
+    notebook = submission.read(_notebook(tmp_path, cells))
+    assert cache.graded_cells(("f",), notebook) == [0, 1, 3, 4, 5, 7]
+
+
+@pytest.mark.parametrize("cell", ["exec('def f(x): return 2')", "globals()['f'] = len", "from helpers import *",
+                                  "import sys\nsys.modules['__main__'].f = len", "%run other.ipynb",
+                                  "vars()['scale'] = 3", "def h():\n    global scale\n    scale = 3\nh()",
+                                  "def h():\n    f.__defaults__ = (1,)"])
+def test_grading_runs_the_whole_notebook_when_the_reading_cannot_follow_it(tmp_path, cell):
+    cells = ["# setup", "import numpy as np", "scale = 2", "def f(x):\n    return np.ones(1) * scale", cell,
+             "print(f(1))"]
+    assert cache.graded_cells(("f",), submission.read(_notebook(tmp_path, cells))) is None
+
+
+def test_a_cell_changing_a_graded_object_in_place_is_run(tmp_path):
+    cells = ["# setup", "import numpy as np", "weights = [1.0]", "def f(x):\n    return np.ones(1) * weights[0]",
+             "weights[0] = 3.0", "weights.append(2.0)", "np.random.seed(0)", "f.note = 'x'", "print(f(1))",
+             "%matplotlib inline\n!ls"]
+    notebook = submission.read(_notebook(tmp_path, cells))
+    assert cache.graded_cells(("f",), notebook) == [0, 1, 2, 3, 4, 5, 7]
+
+
 def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "nope.ipynb")],
                              capture_output=True, text=True)
@@ -359,6 +391,22 @@ def test_cli_rejects_bad_arguments_with_exit_code_2(tmp_path):
     empty = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path)],
                            capture_output=True, text=True)
     assert empty.returncode == 2 and "no notebook (.ipynb, or a zip holding one)" in empty.stderr
+
+
+def test_grade_refuses_jobs_that_do_not_fit_in_memory(tmp_path):
+    from autograder.engine import capacity
+
+    gb = 2**30
+    assert capacity.jobs_problem(2, worker_mb=1536, available_bytes=4 * gb) is None
+    problem = capacity.jobs_problem(4, worker_mb=1536, available_bytes=4 * gb)
+    assert "--jobs 4" in problem and "6.0 GB" in problem and "--jobs 2 or fewer" in problem
+    assert capacity.jobs_problem(1, worker_mb=1536, available_bytes=gb // 2) is None  # one job always may
+    path = _notebook(tmp_path, ["x = 1"])
+    too_many = capacity.fitting_jobs() + 1
+    refused = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(path), "--jobs", str(too_many),
+                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert refused.returncode == 2 and f"--jobs {too_many}" in refused.stderr and "available" in refused.stderr
+    assert not (tmp_path / "out").exists()  # refused before grading anything
 
 
 def test_time_limit_ends_a_loop_that_swallows_the_timeout():
@@ -411,6 +459,27 @@ def test_a_function_that_overran_once_is_not_called_again():
     assert first["error"]["type"] == second["error"]["type"] == "Timeout"
     assert namespace["calls"] == [1] and second["seconds"] < 0.5
     assert "다시 호출하지 않았습니다" in second["error"]["message"]
+
+
+def test_a_function_that_overran_a_cell_is_not_waited_on_again_and_the_budget_never_skips_cells(tiny, tmp_path):
+    """A cell interrupted at its limit while a student's function runs: later cells calling that
+    function stop at once (not another full limit), the probes still call it under their own
+    limit, and once the notebook's budget is spent the cells after it still run."""
+    from autograder.engine.kernel import KernelSession, KernelSetup, Limits
+
+    limits = Limits(cell_seconds=2, notebook_seconds=3, sandbox=False)
+    cells = ["def hang(x):\n    while True:\n        pass",
+             "def f(x):\n    return x + 1\nhang(1)",  # defines f, then hangs: interrupted at 2 s
+             "g = 2\nhang(2)",  # stops at once
+             "while True:\n    pass",  # a new hang: the budget (3 s) is spent after it
+             "h = f(g)"]  # still runs
+    with KernelSession(cells, tmp_path / "k", KernelSetup.for_assignment(tiny, {}, limits), limits) as session:
+        outcomes = session.run_cells()
+        assert [o.status for o in outcomes] == ["ok", "timeout", "error", "timeout", "ok"], outcomes
+        assert "다시 실행하지 않았습니다" in outcomes[2].error and "hang" in outcomes[2].error
+        spec = {"op": "call", "object": "hang", "args": [runtime.encode(1)], "seconds": 1}
+        observed = session.probe({"hang": spec, "h": {"op": "call", "object": "f", "args": [runtime.encode(1)]}})
+    assert observed["hang"]["error"]["type"] == "Timeout" and observed["h"]["result"] == runtime.encode(2)
 
 
 def test_a_killed_writers_temporary_file_is_removed_and_a_live_ones_kept(tmp_path):

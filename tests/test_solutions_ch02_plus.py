@@ -420,23 +420,78 @@ def momentum_runs(draw):
     return weights, steps, learning_rate, momentum
 
 
+def _momentum_bound(initial, steps, learning_rate, momentum):
+    """Per step, per weight and velocity: how far two correct implementations of the momentum
+    update may be apart, derived from the arithmetic they do. Keras keeps the learning rate in a
+    float32 variable (``backend.floatx()``), so it steps with float32(learning_rate): a difference
+    of |lr - float32(lr)|·|g| per step even in float64; and it casts the momentum, a Python float,
+    through a float32 tensor (``ops.cast``): |m - float32(m)|·|v| more. Each implementation rounds every operation
+    (multiplications, the subtraction, the addition; fused or not) to within its dtype's eps of
+    the magnitudes involved. Errors in the velocity carry into later velocities (times momentum)
+    and into the weights (added up): a weight that nearly cancels (w + v ≈ 0) may differ by many
+    times its own size, never by more than this bound."""
+    eps = float(np.finfo(initial[0].dtype).eps)
+    lr_error = abs(learning_rate - float(np.float32(learning_rate)))
+    momentum_error = abs(momentum - float(np.float32(momentum)))
+    w = [np.asarray(x, np.float64) for x in initial]
+    v = [np.zeros_like(x) for x in w]
+    error_w, error_v, bounds = [np.zeros_like(x) for x in w], [np.zeros_like(x) for x in w], []
+    for gradients in steps:
+        g = [np.abs(np.asarray(x, np.float64)) for x in gradients]
+        new_v = [momentum * vi - learning_rate * np.asarray(gi, np.float64) for vi, gi in zip(v, gradients)]
+        error_v = [momentum * e + lr_error * gi + momentum_error * np.abs(vi) + eps * (momentum * np.abs(vi) + learning_rate * gi + np.abs(nv))
+                   for e, gi, vi, nv in zip(error_v, g, v, new_v)]
+        new_w = [wi + nv for wi, nv in zip(w, new_v)]
+        error_w = [e + ev + eps * (np.abs(wi) + np.abs(nv) + np.abs(nw))
+                   for e, ev, wi, nv, nw in zip(error_w, error_v, w, new_v, new_w)]
+        w, v = new_w, new_v
+        bounds.append((error_w, error_v))
+    return bounds
+
+
+def _cancelling_run(dtype, learning_rate, momentum, gradient):
+    """Two steps whose second brings the weight back to about 0 (w + v ≈ 0): the weight's
+    relative difference from Keras is then large, its absolute one tiny."""
+    w0, g1 = np.array([[0.7]], dtype), np.array([[gradient]], dtype)
+    v1 = -learning_rate * g1.astype(np.float64)
+    g2 = ((momentum * v1 + w0 + v1) / learning_rate).astype(dtype)
+    b = np.array([0.3], dtype)
+    return [w0, b], [[g1, b], [g2, b]], learning_rate, momentum
+
+
 @PROPS
 @given(momentum_runs())
+@example(_cancelling_run(np.float64, 0.1, 0.9, 100.0))  # failed rtol=1e-6, atol=1e-7 (Keras's float32 learning rate)
+@example(([np.array([[0.12573022]]), np.array([-0.13210486])],  # failed a bound without the float32 momentum
+          [[np.array([[0.64042265]]), np.array([0.10490012])], [np.array([[-0.53566937]]), np.array([0.36159505])]],
+          0.001, 0.99))
+@example(_cancelling_run(np.float32, 0.1, 0.99, 3.0))
 def test_momentum_matches_keras_sgd_step_by_step(run):
     initial, steps, learning_rate, momentum = run
     mine = [tf.Variable(w) for w in initial]
     velocities = [tf.Variable(tf.zeros_like(w)) for w in mine]
     theirs = [tf.Variable(w) for w in initial]
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
-    for gradients in steps:
+    for gradients, (bound_w, bound_v) in zip(steps, _momentum_bound(initial, steps, learning_rate, momentum)):
         tensors = [tf.constant(g) for g in gradients]
         assert key.update_weights_momentum(tensors, mine, velocities, learning_rate, momentum) is None
         optimizer.apply_gradients(zip(tensors, theirs))
-        for a, b in zip(mine, theirs):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+        for a, b, bound in zip(mine, theirs, bound_w):
+            assert np.all(np.abs(a.numpy() - b.numpy()) <= bound), (a.numpy(), b.numpy(), bound)
         if momentum:
-            for v, m in zip(velocities, optimizer.momentums):
-                np.testing.assert_allclose(v.numpy(), m.numpy(), rtol=1e-6, atol=1e-7)
+            for v, m, bound in zip(velocities, optimizer.momentums, bound_v):
+                assert np.all(np.abs(v.numpy() - m.numpy()) <= bound), (v.numpy(), m.numpy(), bound)
+
+
+def test_the_momentum_bound_is_tight_enough_to_catch_a_wrong_step():
+    """The derived tolerance still tells a wrong update from rounding: a velocity that forgets
+    momentum once is far outside it."""
+    initial, steps, learning_rate, momentum = _cancelling_run(np.float32, 0.1, 0.9, 3.0)
+    (_, _), (bound_w, _) = _momentum_bound(initial, steps, learning_rate, momentum)
+    w1 = initial[0] - learning_rate * steps[0][0]
+    wrong = w1 - learning_rate * steps[1][0]  # second step without momentum
+    right = w1 + momentum * (-learning_rate * steps[0][0]) - learning_rate * steps[1][0]
+    assert np.all(np.abs(wrong - right) > 100 * bound_w[0])
 
 
 def test_momentum_one_step_by_the_formula_in_place():

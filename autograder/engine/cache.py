@@ -19,23 +19,26 @@ import os
 import secrets
 import symtable
 import time
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import files, kernel_code, submission
 
 
-def _reads(source: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _reads(source: str) -> frozenset[str]:
     """Global names a cell reads from elsewhere: inside its functions (read when called, so
     every definition in the notebook matters), and at top level unless an earlier statement of
     the same cell bound the name (``x = ...`` then ``print(x)`` reads its own ``x``).
     Parameters and local variables are not globals, so they do not widen the key."""
     python = submission.python_of(source)
     if python is None:
-        return set()
+        return frozenset()
     try:
         tree, top = ast.parse(python), symtable.symtable(python, "<cell>", "exec")
     except submission.PARSE_ERRORS:  # a syntax error, or too deep to parse: the cell's own problem
-        return set()
+        return frozenset()
     names, tables = set(), list(top.get_children())
     while tables:  # functions (and the methods of classes), read when called
         table = tables.pop()
@@ -48,7 +51,7 @@ def _reads(source: str) -> set[str]:
         loads, stores = _names_now(statement)
         names |= loads - bound
         bound |= stores
-    return names
+    return frozenset(names)
 
 
 def _names_now(statement: ast.stmt) -> tuple[set[str], set[str]]:
@@ -87,6 +90,161 @@ def closure(objects: tuple[str, ...], notebook: submission.Submission) -> list[i
                 cells.add(index)
                 frontier |= _reads(notebook.cells[index]) - names
     return sorted(cells)
+
+
+# ---------------------------------------------------------------- the cells grading needs
+
+# Code whose effect on the notebook's names a static reading cannot tell: strings run as code,
+# the namespace or the interpreter reached through a back door, names bound by a star import.
+OPAQUE_NAMES = frozenset({"exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__import__",
+                          "get_ipython", "__builtins__", "builtins", "__main__", "importlib", "runpy", "sys"})
+OPAQUE_ATTRIBUTES = frozenset({"__dict__", "__globals__", "__code__", "__defaults__", "__kwdefaults__",
+                               "__closure__", "__class__", "__builtins__", "f_globals", "f_locals", "user_ns",
+                               "_getframe", "modules"})
+# IPython commands that run no Python code in the notebook's namespace (``%matplotlib inline``, ``!cmd``).
+SAFE_MAGICS = frozenset({"matplotlib", "pip", "config"})
+SAFE_IPYTHON_CALLS = frozenset({"system", "getoutput"})
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """What one cell does to names, as far as a static reading sees."""
+
+    parsed: bool  # False: the kernel will report its syntax error
+    opaque: bool  # it may bind or change names in ways the reading cannot see (``OPAQUE_NAMES``...)
+    binds: frozenset  # names it binds at top level, in any block (``if``, ``try``, ``for``, ``with``)
+    changes: frozenset  # names whose object its top-level code changes in place (``x.a = ``, ``x[i] = ``, ``del``, ``x.m()``)
+    changes_later: frozenset  # the same, or ``global`` rebinding, in its functions (when they are called)
+
+
+@lru_cache(maxsize=8192)
+def cell_facts(source: str) -> CellFacts:
+    python = submission.python_of(source)
+    try:
+        if python is None:
+            raise SyntaxError("not readable as Python")
+        tree, top = ast.parse(python), symtable.symtable(python, "<cell>", "exec")
+    except submission.PARSE_ERRORS:  # a syntax error, or too big or deep to parse: the cell's own problem
+        return CellFacts(False, False, frozenset(), frozenset(), frozenset())
+    binds = frozenset(symbol.get_name() for symbol in top.get_symbols()
+                      if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace())
+    safe = set()  # get_ipython() calls that only run a safe magic or a shell command
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name) \
+                and node.func.value.func.id == "get_ipython" and _safe_ipython(node):
+            safe.add(id(node.func.value.func))
+    opaque = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in OPAQUE_NAMES and id(node) not in safe:
+            opaque = True
+        elif isinstance(node, ast.Attribute) and node.attr in OPAQUE_ATTRIBUTES:
+            opaque = True
+        elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            opaque = True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (alias.name or "").split(".")[0] in OPAQUE_NAMES for alias in node.names):
+            opaque = True
+    now, later = _changes(tree)
+    tables, declared = list(top.get_children()), set()
+    while tables:
+        table = tables.pop()
+        if table.get_type() == "function":
+            declared |= {symbol.get_name() for symbol in table.get_symbols()
+                         if symbol.is_declared_global() and symbol.is_assigned()}
+        tables.extend(table.get_children())
+    return CellFacts(True, opaque, binds, frozenset(now), frozenset(later | declared))
+
+
+def _safe_ipython(call: ast.Call) -> bool:
+    attribute = call.func.attr
+    if attribute in SAFE_IPYTHON_CALLS:
+        return True
+    first = call.args[0] if call.args else None
+    return attribute == "run_line_magic" and isinstance(first, ast.Constant) and first.value in SAFE_MAGICS
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _changes(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """(names changed in place by top-level code, names changed in place inside functions)."""
+    now, later = set(), set()
+    stack = [(statement, False) for statement in tree.body]
+    while stack:
+        node, inside = stack.pop()
+        found = None
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found = _root(node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
+            found = node.id
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            found = _root(node.func)
+            found = "." + found if found else None  # a method call: counts unless the name is a module
+        if found:
+            (later if inside else now).add(found)
+        body = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, inside or (body and child not in getattr(node, "decorator_list", ()))))
+    return now, later
+
+
+def graded_cells(objects: tuple[str, ...], notebook: submission.Submission) -> list[int] | None:
+    """The cells grading needs, in notebook order, or None when the whole notebook must run.
+
+    The first code cell (the setup cell: the self-check tool), the cells defining ``objects``
+    and, transitively, every global name they read (``closure``, with bindings inside blocks
+    too), every cell that changes one of those names' objects in place at top level, and every
+    cell that does not parse (its syntax error is reported as in a whole run). Demonstration
+    cells (loading data, printing, calling the functions on examples) are left out. The whole
+    notebook runs when a cell after the first does what this reading cannot follow (``exec``,
+    ``globals()``, a star import, ``get_ipython()``...), or a function outside these cells
+    changes one of the names when it is called."""
+    facts = [cell_facts(source) for source in notebook.cells]
+    if any(fact.opaque for fact in facts[1:]):
+        return None
+    binders: dict[str, list[int]] = {}
+    imported = set()
+    for index, fact in enumerate(facts):
+        for name in fact.binds:
+            binders.setdefault(name, []).append(index)
+    for name, places in notebook.defined_in.items():
+        for index in places:
+            if index not in binders.setdefault(name, []):
+                binders[name].append(index)
+    for index, source in enumerate(notebook.cells):  # names bound by imports: methods of modules change nothing of ours
+        imported |= _imported_names(source)
+    cells, names = set(), set()
+    frontier, extra = set(objects), {0} | {index for index, fact in enumerate(facts) if not fact.parsed}
+    while True:
+        for index in extra - cells:
+            cells.add(index)
+            frontier |= _reads(notebook.cells[index]) - names
+        while frontier:
+            name = frontier.pop()
+            names.add(name)
+            for index in binders.get(name, []):
+                if index not in cells:
+                    cells.add(index)
+                    frontier |= _reads(notebook.cells[index]) - names
+        touched = names | {"." + name for name in names - imported}
+        extra = {index for index, fact in enumerate(facts) if index not in cells and fact.changes & touched}
+        if any(fact.changes_later & touched for index, fact in enumerate(facts) if index not in cells):
+            return None
+        if not extra:
+            return sorted(cells)
+
+
+@lru_cache(maxsize=8192)
+def _imported_names(source: str) -> frozenset[str]:
+    tree = submission.parse_cell(source)
+    if tree is None:
+        return frozenset()
+    return frozenset((alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
 
 
 def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submission,

@@ -17,11 +17,11 @@ from typing import Mapping
 
 from ..kernel_side import runtime
 from . import files, submission
-from .cache import ProbeCache, closure, code_key
+from . import outcomes
+from .cache import ProbeCache, closure, code_key, graded_cells
 from .cases import KIT_ERROR, CaseResult, Question, judge_question
 from .kernel import KernelSession, KernelSetup, Limits, ProbeFailed
 from .outcomes import CellError, CellStatus, Problem, status_text
-from . import outcomes
 
 GRADER_ERROR = "채점 도구 오류"  # status prefix; the traceback is saved beside the results
 NO_SANDBOX = "샌드박스 없이 채점함"  # every row graded without engine.sandbox says so
@@ -151,103 +151,118 @@ def grader_error_status(error: BaseException) -> str:
     return f"{GRADER_ERROR} ({type(error).__name__}: {str(error)[:200]}) — 자세한 내용은 traceback.txt"
 
 
+NOT_GRADED = f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다."  # a question the kit's own error kept from grading
+
+
+@dataclass
+class Execution:
+    """What the execute half found, for the judge half: per question the observations of its
+    probes (probe key -> observation) or the reason it has none, and what happened on the way.
+    Student code never runs where this is judged: it is plain data."""
+
+    observed: dict[str, dict] = field(default_factory=dict)  # question id -> its observations
+    reasons: dict[str, str] = field(default_factory=dict)  # question id -> why it has none (Korean)
+    status: list[Problem] = field(default_factory=list)  # for the status column (and, the student's, the feedback)
+    cell_errors: list[CellError] = field(default_factory=list)  # for the feedback
+    cached: list[str] = field(default_factory=list)  # "question:probe" served from the cache
+    errors: list[str] = field(default_factory=list)  # tracebacks of the kit's own errors
+    code_hashes: dict = field(default_factory=dict)
+    notebook: submission.Submission | None = None  # as read (to explain a missing object by its cells)
+
+    def kit_failed(self, error: BaseException, question: Question | None = None) -> None:
+        """Record a fault of the kit (called from the ``except`` that caught it)."""
+        self.errors.append(traceback.format_exc())
+        self.status.append(Problem(question.id if question else None, outcomes.GRADER_ERROR,
+                                   grader_error_status(error)))
+
+    def not_graded(self, question_ids, reason: str) -> None:
+        """These questions have no observations, for ``reason``."""
+        for question_id in question_ids:
+            self.observed.pop(question_id, None)
+            self.reasons[question_id] = reason
+
+
+def kit_reasons(assignment, notebook: submission.Submission, origins: dict) -> dict[str, tuple[str, str]]:
+    """Per question whose graded objects come from the kit: (status, reason for its cases)."""
+    found = {}
+    for question in assignment.questions:
+        kit = kit_violation(question, notebook, origins, assignment.kit_roots)
+        if kit:
+            found[question.id] = (Problem(question.id, outcomes.KIT_RULE, kit), kit + " 이 문제는 0점입니다.")
+    return found
+
+
+def judge(assignment, execution: Execution, expected: dict) -> list[CaseResult]:
+    """The judge half: every question's cases, from the execution's observations (or its reason
+    for having none) and the answer key's. A judge that fails is the kit's fault, not the
+    student's: that case alone is lost, and ``execution`` records it for the instructor. A case
+    lost because an object is missing says why, from the notebook's cells."""
+    cases = []
+    for question in assignment.questions:
+        judged = judge_question(question, execution.observed.get(question.id), expected[question.id],
+                                execution.reasons.get(question.id))
+        for case in judged:
+            if KIT_ERROR in case.detail:
+                execution.errors.append(case.detail.pop(KIT_ERROR))
+                execution.status.append(Problem(question.id, outcomes.GRADER_ERROR,
+                                                f"{GRADER_ERROR} ({case.name}) — 자세한 내용은 traceback.txt"))
+        if execution.notebook is not None:
+            outcomes.explain_missing(judged, execution.notebook, execution.cell_errors)
+        cases += judged
+    return cases
+
+
 def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Limits = Limits(),
-                   probe_cache: ProbeCache = ProbeCache(None), expected: dict | None = None) -> SubmissionResult:
-    """Grade one notebook. ``data`` maps each of the assignment's datasets to its file.
+                   probe_cache: ProbeCache = ProbeCache(None), expected: dict | None = None,
+                   sliced: bool = True) -> SubmissionResult:
+    """Grade one notebook: ``execute`` it, then ``judge`` what it gave. ``data`` maps each of the
+    assignment's datasets to its file.
 
     Never raises for a fault of the submission or of the kit: a kit error becomes the
     result's ``grader_error`` (traceback) and a status, and the questions it kept from being
     graded score 0 with that reason."""
     started = time.monotonic()
-    questions = assignment.questions
     expected = expected if expected is not None else expected_observations(assignment)
-    roots = assignment.kit_roots
-
     file_sha256 = files.digest(path)
+    execution = execute(assignment, path, data, limits, probe_cache, sliced)
+    cases = judge(assignment, execution, expected)
+    return SubmissionResult(name, str(path), cases, status_text(execution.status),
+                            cell_errors=execution.cell_errors, seconds=time.monotonic() - started,
+                            grader_error="\n".join(execution.errors), cached=execution.cached,
+                            assignment=assignment.id, code_hashes=execution.code_hashes, file_sha256=file_sha256,
+                            problems=list(execution.status))
 
-    def result(cases, problems, **extra):
-        problems = [p if isinstance(p, Problem) else Problem(None, outcomes.PROBE, str(p)) for p in problems]
-        return SubmissionResult(name, str(path), cases, status_text(problems), seconds=time.monotonic() - started,
-                                assignment=assignment.id, file_sha256=file_sha256, problems=problems, **extra)
 
+def execute(assignment, path: Path, data: Mapping, limits: Limits = Limits(),
+            probe_cache: ProbeCache = ProbeCache(None), sliced: bool = True) -> Execution:
+    """The execute half: read the notebook, run the cells grading needs in a kernel with
+    ``limits`` (``cache.graded_cells``; every cell when that reading cannot follow the notebook,
+    or without ``sliced``), and probe every question there (the slow probes from ``probe_cache``
+    or in kernels of their own). Never raises: a fault of the kit leaves the questions it kept
+    from being observed ``NOT_GRADED``."""
+    questions = assignment.questions
+    execution = Execution()
     try:
-        notebook = submission.read(path, roots)
+        notebook = submission.read(path, assignment.kit_roots)
     except (submission.UnreadableSubmission, OSError) as error:
         reason = str(error) if isinstance(error, submission.UnreadableSubmission) else f"파일을 읽을 수 없습니다: {error}"
-        return result([r for q in questions for r in judge_question(q, None, expected[q.id], reason)],
-                      [Problem(None, outcomes.UNREADABLE, reason)])
-
-    status, cell_errors, cases, cached, errors = [], [], [], [], []
+        execution.status.append(Problem(None, outcomes.UNREADABLE, reason))
+        execution.not_graded([q.id for q in questions], reason)
+        return execution
     if not limits.sandbox and not limits.run_as:
-        status.append(Problem(None, outcomes.NO_SANDBOX, f"{NO_SANDBOX} (학생 코드가 채점 도구의 파일을 읽을 수 있었습니다)"))
-    graded: set[str] = set()
-    hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
-
-    def kit_failed(error: BaseException, question: Question | None = None) -> None:
-        errors.append(traceback.format_exc())
-        status.append(Problem(question.id if question else None, outcomes.GRADER_ERROR, grader_error_status(error)))
-
+        execution.status.append(Problem(None, outcomes.NO_SANDBOX,
+                                        f"{NO_SANDBOX} (학생 코드가 채점 도구의 파일을 읽을 수 있었습니다)"))
+    execution.notebook = notebook
+    execution.code_hashes = code_hashes(notebook, [name for question in questions for name in question.objects])
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
         with tempfile.TemporaryDirectory(prefix=files.temporary_prefix("autograder-grade-")) as workdir:
-            observed, reasons = {}, {}  # question -> its observations, or why it has none
-            with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
-                for outcome in session.run_cells():
-                    label, ended = notebook.label(outcome.index), CellStatus(outcome.status)
-                    if ended.broke_kernel:
-                        status.append(Problem(None, outcomes.CELL, f"{label}: {outcome.error}"))
-                    elif ended is CellStatus.ERROR:
-                        error = CellError.parse(label, outcome.error, outcome.index)
-                        if error.type in ("SyntaxError", "IndentationError", "TabError"):
-                            status.append(Problem(None, outcomes.SYNTAX, f"{label}: 문법 오류"))
-                        cell_errors.append(error)
-                origins = _objects_probe(session, "origins", {name for q in questions for name in q.objects})
-                fingerprints = _objects_probe(session, "fingerprints", {
-                    name for q in questions if any(p.cached for p in q.probes.values()) for name in q.objects})
-                broken = {o.index for o in session.outcomes.values() if CellStatus(o.status).broke_kernel}
-                for question in questions:
-                    kit = kit_violation(question, notebook, origins, roots)
-                    if kit:
-                        status.append(Problem(question.id, outcomes.KIT_RULE, kit))
-                        reasons[question.id] = kit + " 이 문제는 0점입니다."
-                        continue
-                    quick = {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
-                    try:
-                        observed[question.id] = session.probe(quick) if quick else {}
-                    except ProbeFailed as failure:
-                        status.append(Problem(question.id, outcomes.PROBE, str(failure)))
-                        reasons[question.id] = str(failure)
-            # The slow probes (the training check) last, each question's in a fresh kernel that runs
-            # only the code they exercise: the cells their cache key is made of, nothing else held.
-            for question in questions:
-                if question.id in observed:
-                    try:
-                        observed[question.id].update(_slow_probes(question, notebook, setup, limits,
-                                                                  Path(workdir) / question.id, probe_cache,
-                                                                  cached, status, fingerprints, broken))
-                    except Exception as error:  # a bug of the kit costs this question, not the batch
-                        kit_failed(error, question)
-                        del observed[question.id]
-                        reasons[question.id] = f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다."
-        for question in questions:
-            judged = judge_question(question, observed.get(question.id), expected[question.id],
-                                    reasons.get(question.id))
-            for case in judged:  # a judge that failed is the kit's fault: for the instructor, its case alone lost
-                if KIT_ERROR in case.detail:
-                    errors.append(case.detail.pop(KIT_ERROR))
-                    status.append(Problem(question.id, outcomes.GRADER_ERROR,
-                                          f"{GRADER_ERROR} ({case.name}) — 자세한 내용은 traceback.txt"))
-            outcomes.explain_missing(judged, notebook, cell_errors)
-            cases += judged
-            graded.add(question.id)
+            _Run(assignment, notebook, setup, limits, Path(workdir), probe_cache, execution,
+                 sliced=sliced).observe()
     except Exception as error:  # the kernel could not start, or the kit failed outside a question
-        kit_failed(error)
-        for question in questions:
-            if question.id not in graded:
-                cases += judge_question(question, None, expected[question.id],
-                                        f"{GRADER_ERROR}로 이 문제를 채점하지 못했습니다.")
-    return result(cases, status, cell_errors=cell_errors, grader_error="\n".join(errors),
-                  cached=cached, code_hashes=hashes)
+        execution.kit_failed(error)
+        execution.not_graded([q.id for q in questions], NOT_GRADED)
+    return execution
 
 
 def code_hashes(notebook: submission.Submission, names) -> dict:
@@ -272,63 +287,142 @@ def reference_hashes(assignment) -> dict:
 OBJECTS = "objects"  # in a cached observation: the fingerprints of the graded objects it ran with
 
 
-def _slow_probes(question: Question, notebook: submission.Submission, setup: KernelSetup, limits: Limits,
-                 workdir: Path, probe_cache: ProbeCache, cached: list[str], status: list[Problem],
-                 fingerprints: dict, broken: set[int]) -> dict:
-    """The question's cached probes, run in a fresh kernel that holds only the cells they
-    exercise (``cache.closure``) and keyed by exactly those cells, so another notebook with the
-    same cells is served the result. ``fingerprints`` are the graded objects as the notebook's
-    own kernel holds them: when the closure's cells make other objects (a definition the static
-    closure cannot see, e.g. through ``exec`` or ``globals()``), the whole notebook runs instead.
-    Cells that hung or killed the notebook's kernel (``broken``) are left out."""
-    everything = [index for index in range(len(notebook.cells)) if index not in broken]
-    cells = [index for index in closure(question.objects, notebook) if index not in broken]
-    want = {name: fingerprints.get(name) for name in question.objects}
-    if cells != everything:
-        found = _slow_run(question, notebook, cells, want, setup, limits, workdir / "closure", probe_cache,
-                          cached, status)
-        if found is not None:
-            return found
-    return _slow_run(question, notebook, everything, None, setup, limits, workdir / "notebook", probe_cache,
-                     cached, status)
+@dataclass
+class _Run:
+    """One submission's execution: its kernel, then the slow probes, filling ``execution``."""
 
+    assignment: object
+    notebook: submission.Submission
+    setup: KernelSetup
+    limits: Limits
+    workdir: Path
+    probe_cache: ProbeCache
+    execution: Execution
+    fingerprints: dict = field(default_factory=dict)  # graded name -> its fingerprint in the notebook's kernel
+    broken: set = field(default_factory=set)  # cells that hung or killed the notebook's kernel
+    sliced: bool = True  # run only the cells grading needs (``cache.graded_cells``), else every cell
 
-def _slow_run(question: Question, notebook: submission.Submission, cells: list[int], want: dict | None,
-              setup: KernelSetup, limits: Limits, workdir: Path, probe_cache: ProbeCache, cached: list[str],
-              status: list[Problem]) -> dict | None:
-    """The cached probes with ``cells`` run: from the cache, else computed and written to it.
-    None when ``want`` is given and the objects ``cells`` make are not those. While this worker
-    computes a key, another worker that needs it waits for it (``ProbeCache.claim``)."""
-    found, pending = {}, {}
-    with contextlib.ExitStack() as claims:
-        for probe_key in sorted(key for key, probe in question.probes.items() if probe.cached):
-            key = code_key(question.specs[probe_key], question.objects, notebook, setup.probe_modules, cells)
-            hit = claims.enter_context(probe_cache.claim(key))
-            if hit is not None and want is not None and hit.get(OBJECTS) != want:
-                return None
-            if hit is not None:
-                found[probe_key] = hit
-                cached.append(f"{question.id}:{probe_key}")
-            else:
-                pending[probe_key] = key
-        if not pending:
-            return found
-        specs = {probe_key: question.specs[probe_key] for probe_key in pending}
+    def observe(self) -> None:
+        questions, notebook, execution = self.assignment.questions, self.notebook, self.execution
+        cells = graded_cells(tuple(name for q in questions for name in q.objects), notebook) if self.sliced else None
+        cells = list(range(len(notebook.cells))) if cells is None else cells  # position -> notebook cell
+        with KernelSession([notebook.cells[index] for index in cells], self.workdir / "notebook", self.setup,
+                           self.limits) as session:
+            for outcome in session.run_cells():
+                index = cells[outcome.index]
+                label, ended = notebook.label(index), CellStatus(outcome.status)
+                if ended.broke_kernel:
+                    execution.status.append(Problem(None, outcomes.CELL, f"{label}: {outcome.error}"))
+                elif ended is CellStatus.ERROR:
+                    error = CellError.parse(label, outcome.error, index)
+                    if error.type in ("SyntaxError", "IndentationError", "TabError"):
+                        execution.status.append(Problem(None, outcomes.SYNTAX, f"{label}: 문법 오류"))
+                    execution.cell_errors.append(error)
+            found = _objects_probes(session, {
+                "origins": {name for q in questions for name in q.objects},
+                "fingerprints": {name for q in questions if any(p.cached for p in q.probes.values())
+                                 for name in q.objects}})
+            origins, self.fingerprints = found["origins"], found["fingerprints"]
+            self.broken = {cells[o.index] for o in session.outcomes.values() if CellStatus(o.status).broke_kernel}
+            kit = kit_reasons(self.assignment, notebook, origins)
+            for question_id, (status, reason) in kit.items():
+                execution.status.append(status)
+                execution.reasons[question_id] = reason
+            quick = {question.id: {key: spec for key, spec in question.specs.items() if not question.probes[key].cached}
+                     for question in questions if question.id not in kit}
+            self.quick_probes(session, quick)
+        # The slow probes (the training check) last, each question's in a fresh kernel that runs
+        # only the code they exercise: the cells their cache key is made of, nothing else held.
+        for question in questions:
+            if question.id in execution.observed:
+                try:
+                    execution.observed[question.id].update(self.slow_probes(question))
+                except Exception as error:  # a bug of the kit costs this question, not the batch
+                    execution.kit_failed(error, question)
+                    execution.not_graded([question.id], NOT_GRADED)
+
+    def quick_probes(self, session: KernelSession, quick: dict[str, dict]) -> None:
+        """Every question's quick probes in one cell (one round trip, the kernel-side modules sent
+        once). When that cell fails (a probe killed or hung the kernel), each question's probes
+        again in a cell of their own, so the failure costs only the question that caused it."""
+        batch = {(question_id, key): spec for question_id, specs in quick.items() for key, spec in specs.items()}
         try:
-            with KernelSession([notebook.cells[index] for index in cells], workdir, setup, limits) as session:
-                session.run_cells()
-                made = _objects_probe(session, "fingerprints", question.objects)
-                if want is not None and made != want:
+            observed = session.probe(batch) if batch else {}
+        except ProbeFailed:
+            observed = None
+        for question_id, specs in quick.items():
+            if observed is not None:
+                self.execution.observed[question_id] = {key: observed[question_id, key] for key in specs}
+                continue
+            try:
+                self.execution.observed[question_id] = session.probe(specs) if specs else {}
+            except ProbeFailed as failure:
+                self.execution.status.append(Problem(question_id, outcomes.PROBE, str(failure)))
+                self.execution.reasons[question_id] = str(failure)
+
+    def slow_probes(self, question: Question) -> dict:
+        """The question's cached probes, run in a fresh kernel that holds only the cells they
+        exercise (``cache.closure``) and keyed by exactly those cells, so another notebook with
+        the same cells is served the result. The graded objects must be those the notebook's own
+        kernel holds (``fingerprints``): when the closure's cells make other objects (a definition
+        the static closure cannot see, e.g. through ``exec`` or ``globals()``), the whole notebook
+        runs instead. Cells that hung or killed the notebook's kernel (``broken``) are left out."""
+        everything = [index for index in range(len(self.notebook.cells)) if index not in self.broken]
+        cells = [index for index in closure(question.objects, self.notebook) if index not in self.broken]
+        if cells != everything:
+            want = {name: self.fingerprints.get(name) for name in question.objects}
+            found = self.slow_run(question, cells, want, self.workdir / question.id / "closure")
+            if found is not None:
+                return found
+        return self.slow_run(question, everything, None, self.workdir / question.id / "notebook")
+
+    def slow_run(self, question: Question, cells: list[int], want: dict | None, workdir: Path) -> dict | None:
+        """The cached probes with ``cells`` run: from the cache, else computed and written to it.
+        None when ``want`` is given and the objects ``cells`` make are not those. While this worker
+        computes a key, another worker that needs it waits for it (``ProbeCache.claim``)."""
+        notebook, execution = self.notebook, self.execution
+        found, pending = {}, {}
+        with contextlib.ExitStack() as claims:
+            for probe_key in sorted(key for key, probe in question.probes.items() if probe.cached):
+                key = code_key(question.specs[probe_key], question.objects, notebook, self.setup.probe_modules, cells)
+                hit = claims.enter_context(self.probe_cache.claim(key))
+                if hit is not None and want is not None and hit.get(OBJECTS) != want:
                     return None
-                observed = session.probe(specs)
-        except ProbeFailed as failure:
-            status.append(Problem(question.id, outcomes.PROBE, str(failure)))
-            error = {"type": "Failed", "message": str(failure)}
-            return {**found, **{probe_key: {"ok": False, "error": error} for probe_key in pending}}
-        for probe_key, key in pending.items():
-            found[probe_key] = {**observed[probe_key], OBJECTS: made}
-            probe_cache.put(key, found[probe_key])
-    return found
+                if hit is not None:
+                    found[probe_key] = hit
+                    execution.cached.append(f"{question.id}:{probe_key}")
+                else:
+                    pending[probe_key] = key
+            if not pending:
+                return found
+            specs = {probe_key: question.specs[probe_key] for probe_key in pending}
+            try:
+                with KernelSession([notebook.cells[index] for index in cells], workdir, self.setup,
+                                   self.limits) as session:
+                    session.run_cells()
+                    made = _objects_probe(session, "fingerprints", question.objects)
+                    if want is not None and made != want:
+                        return None
+                    observed = session.probe(specs)
+            except ProbeFailed as failure:
+                execution.status.append(Problem(question.id, outcomes.PROBE, str(failure)))
+                error = {"type": "Failed", "message": str(failure)}
+                return {**found, **{probe_key: {"ok": False, "error": error} for probe_key in pending}}
+            for probe_key, key in pending.items():
+                found[probe_key] = {**observed[probe_key], OBJECTS: made}
+                self.probe_cache.put(key, found[probe_key])
+        return found
+
+
+def _objects_probes(session: KernelSession, names: dict[str, set]) -> dict[str, dict]:
+    """Generic probes about graded objects in one cell: op ("origins", "fingerprints") -> name ->
+    what it found ({} when it could not run)."""
+    specs = {op: {"op": op, "objects": sorted(objects)} for op, objects in names.items() if objects}
+    try:
+        observations = session.probe(specs) if specs else {}
+    except ProbeFailed:
+        observations = {}
+    return {op: observations[op].get(op, {}) if observations.get(op, {}).get("ok") else {} for op in names}
 
 
 def _objects_probe(session: KernelSession, op: str, names) -> dict:

@@ -40,6 +40,7 @@ KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHA
 # calls are stripped), and slow to import; an inert stand-in takes its place in graded kernels.
 SELF_CHECK_TOOLS = ("otter",)
 PROBE_BYTES = 256 * 2**20  # the most a probe's result file may hold
+AFTER_BUDGET_SECONDS = 10  # each cell's limit once the notebook's budget (Limits.notebook_seconds) is spent
 LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
 
 
@@ -216,6 +217,7 @@ class KernelSession:
         client = NotebookClient(
             notebook, timeout=self.limits.cell_seconds, kernel_name="python3", allow_errors=True,
             interrupt_on_timeout=True, record_timing=False, iopub_timeout=10,
+            shutdown_kernel="immediate",  # nothing is left to save: a graceful TensorFlow exit costs 1.5-2.5 s
             error_on_timeout={"ename": "CellTimeoutError", "evalue": "시간 제한 초과", "traceback": []},
             resources={"metadata": {"path": str(self.workdir)}},
             kernel_manager_class=(sandbox.SandboxedKernelManager if self.limits.sandbox else
@@ -375,14 +377,27 @@ class KernelSession:
         for index, source in enumerate(self.cells):
             if index in self.skip:
                 continue
-            if time.monotonic() > budget_end:
-                self.outcomes[index] = CellOutcome(index, "skipped", "노트북 전체 시간 제한 초과")
-                continue
-            status, error = self._execute(source, self.limits.cell_seconds)
+            status, error = self._execute(source, self._cell_seconds(budget_end))
+            if status == "timeout":
+                self._remember_overran()
             if status in ("died", "stuck"):
                 return CellOutcome(index, status, self._death_reason(status))
             self.outcomes[index] = CellOutcome(index, status, error)
         return None
+
+    def _cell_seconds(self, budget_end: float) -> float:
+        """A cell's limit: its own, and once the notebook's budget is spent a short one, so a
+        notebook that spent it still runs the cells after (definitions take milliseconds) and
+        the questions they define are graded."""
+        if time.monotonic() < budget_end:
+            return self.limits.cell_seconds
+        return min(self.limits.cell_seconds, AFTER_BUDGET_SECONDS)
+
+    def _remember_overran(self) -> None:
+        """After a cell timed out: the student's functions it was running are not waited on again
+        in later cells (``kernel_side.overran``)."""
+        body = "modules['autograder.kernel_side.overran'].remember(get_ipython())"
+        self._execute(kernel_code.cell(("autograder.kernel_side.overran",), body), 10)
 
     def run_cells(self) -> list[CellOutcome]:
         """Execute the notebook; cells that kill or hang the kernel are skipped on replay."""

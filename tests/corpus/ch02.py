@@ -7,6 +7,16 @@ from . import limits as machine
 
 UPDATE_WEIGHTS_CELL = "learning_rate = 1e-3\n\n{}"
 
+NAIVE_RELU = """def naive_relu(x):
+    assert len(x.shape) == 2
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] = max(x[i, j], 0)
+    return x
+"""  # the course text's, for cells that define a graded name and then fail
+
+
 VARIANTS = [
     # ------------------------------------------------------------------ right, in unusual styles
     Variant("reference", "right"),
@@ -484,12 +494,46 @@ def naive_add(x, y):
     return x + y
 """}, expect={"q3_elementwise": 10, "q4_broadcasting": 5, "q5_dot": 15, "q6_transpose": 5}),
     Variant("prints-tens-of-megabytes", "hostile", append=("print('스팸' * 20_000_000)",)),
-    Variant("infinite-loop-cell", "broken", append=("while True:\n    pass",), status="시간 제한"),
+    # Cells grading needs (each defines a graded name) that hang, kill the kernel or eat memory
+    # after the definition. A demonstration cell that does so is not run at all.
+    Variant("infinite-loop-cell", "broken", append=(NAIVE_RELU + "while True:\n    pass",), status="시간 제한"),
+    Variant("infinite-loop-in-a-demonstration", "broken", append=("while True:\n    pass",), status="ok"),
     Variant("infinite-loop-in-function", "broken", replace={"naive_add_matrix_and_vector": """
 def naive_add_matrix_and_vector(x, y):
     while True:
         pass
-"""}, expect={"q4_broadcasting": 0}, status="시간 제한"),  # the notebook's own demo cell hangs too
+"""}, expect={"q4_broadcasting": 0}),  # its demonstration cells are not run: only its own cases time out
+    # A naive_relu that never returns, called at the end of two cells grading needs: the first
+    # waits out its cell limit once, the second stops at once (a function that overran is not
+    # waited on again), and only naive_relu's own cases are lost.
+    Variant("naive-relu-hangs", "broken", replace={"naive_relu": """
+def naive_relu(x):
+    while True:
+        pass
+""", "naive_add": """
+def naive_add(x, y):
+    assert len(x.shape) == 2
+    assert x.shape == y.shape
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[i, j]
+    return x
+
+naive_relu(naive_add(np.ones((2, 2)), np.ones((2, 2))))
+""", "naive_add_matrix_and_vector": """
+def naive_add_matrix_and_vector(x, y):
+    assert len(x.shape) == 2
+    assert len(y.shape) == 1
+    assert x.shape[1] == y.shape[0]
+    x = x.copy()
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] += y[j]
+    return x
+
+naive_relu(naive_add_matrix_and_vector(np.ones((2, 2)), np.ones(2)))
+"""}, expect={"q3_elementwise": 6}, status="시간 제한", kernel=True),
     Variant("unstoppable-loop-in-function", "broken", replace={"naive_transpose": """
 def naive_transpose(x):
     while True:
@@ -498,11 +542,11 @@ def naive_transpose(x):
                 pass
         except BaseException:
             pass
-"""}, expect={"q6_transpose": 0}, status="시간 제한"),  # the notebook's demo cell hangs the kernel
+"""}, expect={"q6_transpose": 0}),  # its demonstration cell (it hung the kernel) is not run
     Variant("memory-error-cell", "broken", append=("big = np.ones((10**6, 10**6))",)),
-    Variant("memory-hog-cell", "broken", append=("hog = []\nwhile True:\n    hog.append(bytearray(200 * 2**20))",),
+    Variant("memory-hog-cell", "broken", append=(NAIVE_RELU + "hog = []\nwhile True:\n    hog.append(bytearray(200 * 2**20))",),
             status="메모리"),
-    Variant("kills-kernel", "broken", append=("import os\nos._exit(3)",), status="커널"),
+    Variant("kills-kernel", "broken", append=(NAIVE_RELU + "import os\nos._exit(3)",), status="커널"),
     Variant("syntax-error-in-one-cell", "broken", replace={"naive_transpose": """
 def naive_transpose(x)
     return x

@@ -19,10 +19,9 @@ from pathlib import Path
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.engine import files, outcomes, submission
+from autograder.engine import files, submission
 from autograder.engine.cache import closure, code_key
-from autograder.engine.cases import judge_question
-from autograder.engine.grade import kit_violation, probe_table
+from autograder.engine.grade import Execution, judge, kit_reasons, probe_table
 from autograder.kernel_side import runtime
 
 from . import Variant, notebook_of
@@ -59,8 +58,9 @@ def namespace_of(variant: Variant, written: submission.Submission, objects: tupl
 
 
 def observe(assignment, variant: Variant, student, solution, folder: Path, record: bool = False):
-    """(observations per question, context for judging, missing recordings) of a variant.
-    With ``record``, the cached probes run here too and are recorded."""
+    """(the execution record the judge half reads, missing recordings) of a variant: what
+    ``grade.execute`` would give, with the graded code run here. With ``record``, the cached
+    probes run here too and are recorded."""
     path = folder / f"{variant.name}.ipynb"
     nbformat.write(notebook_of(variant, student, solution), str(path))
     written = submission.read(path, assignment.kit_roots)
@@ -68,12 +68,17 @@ def observe(assignment, variant: Variant, student, solution, folder: Path, recor
     namespace = namespace_of(variant, written, objects)
     table = probe_table(assignment)
     recordings = Recordings(assignment)
-    observed, missing = {}, []
+    execution, missing = Execution(notebook=written), []  # the notebook explains a missing object
+    kit = kit_reasons(assignment, written, runtime.probe_origins(namespace, {"objects": objects})["origins"])
     for question in assignment.questions:
-        observed[question.id] = {}
+        if question.id in kit:  # as the grader: a question whose objects come from the kit is not probed
+            execution.status.append(kit[question.id][0])
+            execution.reasons[question.id] = kit[question.id][1]
+            continue
+        observed = execution.observed[question.id] = {}
         for key, probe in question.probes.items():
             if not probe.cached:
-                observed[question.id][key] = runtime.run_probe(probe.spec, namespace, table)
+                observed[key] = runtime.run_probe(probe.spec, namespace, table)
                 continue
             code = code_key(probe.spec, question.objects, written, assignment.probe_modules)
             entry = recordings.get(code)
@@ -82,17 +87,10 @@ def observe(assignment, variant: Variant, student, solution, folder: Path, recor
                 recordings.put(code, entry)
             if entry is None:
                 missing.append(f"{variant.name} {question.id}:{key} ({code[:12]})")
-            observed[question.id][key] = entry or {"ok": False, "error": {"type": "Missing", "message": "-"}}
-    origins = runtime.probe_origins(namespace, {"objects": objects})["origins"]
-    return observed, {"origins": origins, "notebook": written}, missing
+            observed[key] = entry or {"ok": False, "error": {"type": "Missing", "message": "-"}}
+    return execution, missing
 
 
-def judged(assignment, observed: dict, context: dict, expected: dict) -> list:
-    """The case results, judged as ``autograder grade`` judges them."""
-    cases = []
-    for question in assignment.questions:
-        reason = kit_violation(question, context["notebook"], context["origins"], assignment.kit_roots)
-        judged = judge_question(question, None if reason else observed[question.id], expected[question.id], reason)
-        outcomes.explain_missing(judged, context["notebook"], [])  # as grade_notebook words it
-        cases += judged
-    return cases
+def judged(assignment, execution: Execution, expected: dict) -> list:
+    """The case results, judged by the grader's own judge half (``grade.judge``)."""
+    return judge(assignment, execution, expected)

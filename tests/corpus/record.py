@@ -43,7 +43,7 @@ def record(assignment, variants) -> None:
             if variant.needs_kernel:
                 continue
             started = time.monotonic()
-            _, _, missing = inprocess.observe(assignment, variant, student, solution, Path(scratch), record=True)
+            _, missing = inprocess.observe(assignment, variant, student, solution, Path(scratch), record=True)
             print(f"{variant.name}: {time.monotonic() - started:.0f} s", file=sys.stderr)
             assert not missing, missing
     used = set()

@@ -29,8 +29,13 @@ def slow_total(x):
 """}, expect={"q1_basics": 3}),
     Variant("kit-import", "shortcut", replace={"scale": "from tiny.answer_key import scale\n"},
             expect={"q1_basics": 0}, status="채점 도구", kernel=True),
-    Variant("hangs-in-a-cell", "broken", append=("while True:\n    pass",), status="시간 제한"),
-    Variant("kills-its-kernel", "broken", append=("import os\nos._exit(3)",), status="커널"),
+    # A cell grading needs (it defines a graded name) that hangs, or kills the kernel, after the
+    # definition; a demonstration cell that hangs is not run at all.
+    Variant("hangs-in-a-cell", "broken", append=("def scale(x, factor):\n    return x * factor\nwhile True:\n    pass",),
+            status="시간 제한"),
+    Variant("kills-its-kernel", "broken", append=("def scale(x, factor):\n    return x * factor\nimport os\nos._exit(3)",),
+            status="커널"),
+    Variant("hangs-in-a-demonstration", "broken", append=("while True:\n    pass",), status="ok"),
     Variant("syntax-error", "broken", replace={"scale": "def scale(x, factor)\n    return x\n"},
             expect={"q1_basics": 2}, status="문법 오류"),
     Variant("not-a-notebook", "broken", raw=b"\xff\xfe\x00binary", status="UTF-8"),
