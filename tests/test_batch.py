@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -165,6 +166,7 @@ def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_
         time.sleep(0.2)
     assert batch.poll() is None, "the batch finished before it could be killed"
     kernels = _kernels_of(batch.pid)
+    workers = {child.pid for child in psutil.Process(batch.pid).children()} | {batch.pid}
     os.killpg(batch.pid, signal.SIGKILL)
     batch.wait()
     kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
@@ -178,6 +180,11 @@ def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_
     _check(_rows(out), expected)
     assert {name: (out / name / "result.json").stat().st_mtime_ns for name in kept} == kept  # kept, not regraded
     assert not list(out.rglob("*.tmp"))
+    # the killed run's temporary folders and control groups were removed by the rerun
+    leaked = [path for pid in workers for pattern in (f"autograder-grade-{pid}-*", f"agk-{pid}-*")
+              for path in Path(tempfile.gettempdir()).glob(pattern)]
+    leaked += [path for pid in workers for path in Path("/sys/fs/cgroup").glob(f"*/**/agk-{pid}-*")]
+    assert leaked == []
     # A student resubmits under the same name: that file, and only it, is graded again.
     changed = next(name for name in kept if expected[name]["points"] == 5)
     other = next(name for name in expected if expected[name]["points"] < 5)

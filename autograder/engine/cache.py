@@ -307,14 +307,17 @@ class ProbeCache:
         if self._secret is None:
             path = self.folder / self.SECRET
             self.folder.mkdir(parents=True, exist_ok=True)
-            with open(self.folder / f"{self.SECRET}.lock", "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+            folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)  # the lock: no file of its own
+            try:
+                fcntl.flock(folder, fcntl.LOCK_EX)
                 key = _valid_key(path)
                 if key is None:
                     _write_private(path, secrets.token_hex(32))
                     key = _valid_key(path)
                 if key is None:
                     raise OSError(f"the cache's signing key {path} cannot be written")
+            finally:
+                os.close(folder)  # and the lock with it
             self._secret = key
         return self._secret
 

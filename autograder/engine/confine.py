@@ -139,16 +139,17 @@ class Confinement:
     def _make_groups(self) -> None:
         own, mounts = _own_cgroups(), _mounts()
         name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        if "" in mounts and "" in own:  # v2
-            parent = mounts[""] / own[""].lstrip("/")
-            try:
-                enabled = (parent / "cgroup.subtree_control").read_text().split()
-            except OSError:
-                enabled = []
-            if not {"pids", "memory"} <= set(enabled):
-                _write(parent / "cgroup.subtree_control", "+pids +memory")
-            group = self._make(parent, name, ("pids.max", "memory.max"))
-            if group is not None:
+        if "" in mounts and "" in own:  # v2: below our own group (delegated), else below the root (root may)
+            for parent in dict.fromkeys([mounts[""] / own[""].lstrip("/"), mounts[""]]):
+                try:
+                    enabled = (parent / "cgroup.subtree_control").read_text().split()
+                except OSError:
+                    continue
+                if not {"pids", "memory"} <= set(enabled):
+                    _write(parent / "cgroup.subtree_control", "+pids +memory")  # refused where processes live
+                group = self._make(parent, name, ("pids.max", "memory.max"))
+                if group is None:
+                    continue
                 if _write(group / "pids.max", str(self.tasks)) and _write(group / "memory.max", str(self.memory_bytes)):
                     _write(group / "memory.swap.max", "0")
                     self.kind, self.groups, self.memory_group, self.pids_group = "cgroup2", [group], group, group
