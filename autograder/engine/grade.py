@@ -172,6 +172,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
 
     try:
         setup = KernelSetup.for_assignment(assignment, data, limits)
+        training_setup = KernelSetup.for_assignment(assignment, data, limits, "training")  # no test set
         with tempfile.TemporaryDirectory(prefix="autograder-grade-") as workdir:
             observed, reasons = {}, {}  # question -> its observations, or why it has none
             with KernelSession(notebook.cells, Path(workdir) / "notebook", setup, limits) as session:
@@ -204,7 +205,7 @@ def grade_notebook(assignment, path: Path, name: str, data: Mapping, limits: Lim
             for question in questions:
                 if question.id in observed:
                     try:
-                        observed[question.id].update(_slow_probes(question, notebook, setup, limits,
+                        observed[question.id].update(_slow_probes(question, notebook, training_setup, limits,
                                                                   Path(workdir) / question.id, probe_cache,
                                                                   cached, status, fingerprints, broken))
                     except Exception as error:  # a bug of the kit costs this question, not the batch
@@ -300,7 +301,8 @@ def _slow_run(question: Question, notebook: submission.Submission, cells: list[i
                 made = _objects_probe(session, "fingerprints", question.objects)
                 if want is not None and made != want:
                     return None
-                observed = session.probe(specs)
+                observed = {probe_key: question.probes[probe_key].observe(
+                    lambda spec, probe_key=probe_key: session.probe({probe_key: spec})[probe_key]) for probe_key in specs}
         except ProbeFailed as failure:
             status.append(f"{question.id}: {failure}")
             error = {"type": "Failed", "message": str(failure)}

@@ -63,9 +63,11 @@ class KernelSetup:
     hidden: tuple[str, ...] = ()  # packages the kernel must not see (the kit, the answer key)
 
     @classmethod
-    def for_assignment(cls, assignment, data: Mapping, limits: Limits) -> "KernelSetup":
-        """``data``: dataset -> file, as the grader resolved them."""
-        files = {dataset: str(Path(path).resolve()) for dataset, path in data.items()}
+    def for_assignment(cls, assignment, data: Mapping, limits: Limits, purpose: str = "notebook") -> "KernelSetup":
+        """``data``: dataset -> file, as the grader resolved them; the kernel gets the dataset's
+        kernel copy for ``purpose`` ("notebook" or "training": never the answers)."""
+        files = {dataset: str(Path(dataset.kernel_copy(path, purpose) if dataset.kernel_copy else path).resolve())
+                 for dataset, path in data.items()}
         env = dict(KERNEL_ENV, **{dataset.env_var: path for dataset, path in files.items()})
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
