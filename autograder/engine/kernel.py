@@ -9,8 +9,11 @@ intact are still graded. Probes then run in the same kernel and come back as JSO
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +30,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
+from ..kernel_side.channel import EVENT
 from . import kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
@@ -72,7 +76,9 @@ class KernelSetup:
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
         patches = [dataset.kernel_patch(path) for dataset, path in files.items()]
-        return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS),
+        harness = (harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS)
+                   + channel_source(tuple(assignment.probe_modules)))
+        return cls(env, harness,
                    tuple(assignment.probe_modules), tuple(files.values()), tuple(assignment.kit_roots))
 
 
@@ -95,10 +101,38 @@ def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[st
     return kernel_code.cell(kernel_code.HARNESS, body) + "".join(patches)
 
 
-def probe_source(probe_modules: tuple[str, ...], specs: list[dict], out_path: Path) -> str:
-    body = (f"modules['autograder.kernel_side.runtime'].main(namespace, __import__('json').loads("
-            f"{json.dumps(specs)!r}), {str(out_path)!r}, [getattr(modules[name], 'PROBES', {{}}) for name in {tuple(probe_modules)!r}])")
-    return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules), body)
+KEY_FILE = ".autograder-key"  # in the kernel's working folder: read and deleted by the harness
+CHANNEL = ("autograder.kernel_side.channel",)
+
+
+def channel_source(probe_modules: tuple[str, ...]) -> str:
+    """The harness's second part: the probe runtime and the assignment's probes, loaded before any
+    student code runs and kept out of ``sys.modules``, behind the private channel
+    (``kernel_side.channel``) that takes the kernel's key from ``KEY_FILE``."""
+    body = (f"modules['autograder.kernel_side.channel'].install(modules['autograder.kernel_side.runtime'], "
+            f"[getattr(modules[name], 'PROBES', {{}}) for name in {tuple(probe_modules)!r}], {KEY_FILE!r})")
+    return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules) + CHANNEL, body)
+
+
+def probe_source(specs: list[dict], nonce: str, out_path: Path) -> str:
+    """A probe cell: it only asks the channel, by its audit event, to run ``specs``."""
+    return (f"__import__('sys').audit({EVENT!r}, {nonce!r}, {json.dumps(specs)!r}, {str(out_path)!r}, globals())\n")
+
+
+class TamperedResult(ValueError):
+    pass
+
+
+def read_result(text: str, key: bytes, nonce: str, specs: list[dict]) -> list:
+    """The observations of a probe cell, if the channel wrote them for this nonce and these specs."""
+    header, _, body = text.partition("\n")
+    envelope = json.loads(header)
+    digest = hashlib.sha256(json.dumps(specs).encode()).hexdigest()
+    mac = hmac.new(key, "\0".join([nonce, digest, body]).encode(), hashlib.sha256).hexdigest()
+    if not (isinstance(envelope, dict) and envelope.get("nonce") == nonce and envelope.get("specs") == digest
+            and hmac.compare_digest(str(envelope.get("mac")), mac)):
+        raise TamperedResult("signature")
+    return json.loads(body)
 
 
 def kill_live_kernels() -> None:
@@ -151,6 +185,7 @@ class KernelSession:
         self._client: NotebookClient | None = None
         self._restarts = 0
         self._sockets: Path | None = None
+        self._key = b""
 
     # ------------------------------------------------------------------ kernel life
 
@@ -181,7 +216,23 @@ class KernelSession:
         if pid is not None:
             LIVE_KERNELS.add(pid)
         threading.Thread(target=self._watch_memory, args=(client,), daemon=True).start()
+        self._key = secrets.token_bytes(32)
+        self._write_key()
         self._execute(self.setup.harness, 120)
+
+    def _write_key(self) -> None:
+        """This kernel's secret for the probe channel, in a file only the kernel's user reads; the
+        harness reads it and deletes it before the first student cell."""
+        path = self.workdir / KEY_FILE
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(descriptor, self._key)
+            owner = self.workdir.stat()
+            if (owner.st_uid, owner.st_gid) != (os.getuid(), os.getgid()):
+                os.fchown(descriptor, owner.st_uid, owner.st_gid)  # a kernel run as another user
+        finally:
+            os.close(descriptor)
 
     def _pid(self, client) -> int | None:
         process = getattr(getattr(client.km, "provisioner", None), "process", None)
@@ -304,11 +355,12 @@ class KernelSession:
         """Run probes in the kernel; keys of ``specs`` map to observations."""
         if self._client is None:
             raise ProbeFailed("커널이 실행 중이 아닙니다.")
-        out_path = self.workdir / f".probe-{uuid.uuid4().hex}.json"
+        nonce = uuid.uuid4().hex
+        out_path = self.workdir / f".probe-{nonce}.json"
         keys = list(specs)
+        listed = [specs[k] for k in keys]
         seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS)) for spec in specs.values())
-        status, error = self._execute(probe_source(self.setup.probe_modules, [specs[k] for k in keys], out_path),
-                                      seconds)
+        status, error = self._execute(probe_source(listed, nonce, out_path), seconds)
         if status in ("died", "stuck"):
             reason = self._death_reason(status)
             self._recover()
@@ -316,8 +368,11 @@ class KernelSession:
         if status == "timeout":
             raise ProbeFailed("채점 중 시간 제한을 넘겼습니다.")
         try:
-            observations = json.loads(_read_plain_file(out_path))
+            text = _read_plain_file(out_path)
             out_path.unlink()
+            observations = read_result(text, self._key, nonce, listed)
+        except TamperedResult:
+            raise ProbeFailed("채점 결과가 채점 도구가 아닌 코드로 쓰이거나 바뀌었습니다 (서명 불일치).") from None
         except (OSError, ValueError) as problem:
             raise ProbeFailed(f"채점 결과를 받지 못했습니다 ({error or problem}).") from None
         if not isinstance(observations, list) or len(observations) != len(keys):

@@ -1,8 +1,8 @@
 """Probe runtime: exercises graded objects and turns what happens into plain data.
 
-Kernel-side: it runs inside a student's kernel, sent there as text (standard library and
-NumPy; TensorFlow only where a probe needs it), where ``main`` calls the student's objects and
-writes the observations to a JSON file; and in the grader's own process, imported normally,
+Kernel-side: it runs inside a student's kernel, sent there as text with the harness (standard
+library and NumPy; TensorFlow only where a probe needs it) and loaded before any student code
+runs, where ``run_all`` calls the student's objects and ``channel`` writes the observations; and in the grader's own process, imported normally,
 where ``run_probe`` calls the answer key on the same inputs and ``decode`` reads
 observations back.
 
@@ -394,12 +394,12 @@ def run_probe(spec, namespace, probes=GENERIC_PROBES):
         return {"ok": False, "error": describe_error(error)}
 
 
-def main(namespace, specs, out_path, tables=()):
-    """Kernel entry point: run every probe, then write the observations in one go. ``tables``
-    are the ``PROBES`` of the assignment's probe modules."""
+def run_all(namespace, specs, tables=()):
+    """Kernel entry point (``channel``'s hook calls it): every probe, observations in order.
+    ``tables`` are the ``PROBES`` of the assignment's probe modules. A function that overran
+    its limit is not called again within these probes."""
+    _OVERRAN.clear()
     probes = dict(GENERIC_PROBES)
     for table in tables:
         probes.update(table)
-    observations = [run_probe(spec, namespace, probes) for spec in specs]
-    with open(out_path, "w", encoding="utf-8") as handle:
-        json.dump(observations, handle)
+    return [run_probe(spec, namespace, probes) for spec in specs]
