@@ -217,21 +217,25 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call: no routine its static rule forbids in the source (``NAIVE``,
-    or the stricter ``naive["rule"]``), and at least ``work`` lines of the student's Python run."""
-    observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
-                                                 "kwargs": naive.get("kwargs", {}), "trace": True})
-    if "error" in observation:
+    """The naive rule on one call, as the hidden case checks it: the same values when the arrays
+    give their elements one at a time only (``runtime.Elements``: vectorised routines refuse
+    them), and no routine its static rule forbids in the source (``NAIVE``, or ``naive["rule"]``)."""
+    call = {"op": "call", "object": name, "args": naive["args"], "kwargs": naive.get("kwargs", {})}
+    plain = runtime.probe_call(namespace, call)
+    if "error" in plain:
         return None  # the value checks already say why the call fails
+    observation = runtime.probe_call(namespace, {**call, "trace": True})
     rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
     found = naive_rule.findings(observation.get("sources") or [], rule)
     if found:
         return (f"반복문 규칙에서 금지한 연산을 썼습니다: {', '.join(found)}",
                 ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 문제 셀의 주석에 있습니다."])
-    events, shapes = int(observation.get("events", 0)), ", ".join(
-        show.shape_of(runtime.decode(a)) for a in naive["args"])
-    if events < naive["work"]:
+    shapes = ", ".join(show.shape_of(runtime.decode(a)) for a in naive["args"])
+    if "error" in observation:
         return ("항목마다 파이썬 반복문으로 계산하지 않았습니다.",
-                [f"입력 {shapes}에서 파이썬 코드가 적어도 {naive['work']}줄 실행되어야 하는데 {events}줄만 실행되었습니다.",
-                 "어레이나 행 전체를 한 번에 계산하는 연산(x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
+                [f"항목을 하나씩만 꺼낼 수 있는 입력 {shapes}에서 실패했습니다: {show.error(observation)}",
+                 "어레이나 행 전체를 한 번에 계산하는 연산(np.maximum, x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
+    if _compare(plain["result"], observation["result"]):
+        return ("항목마다 파이썬 반복문으로 계산하지 않았습니다.",
+                [f"항목을 하나씩만 꺼낼 수 있는 입력 {shapes}에서 결과가 다릅니다."])
     return None
