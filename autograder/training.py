@@ -68,8 +68,8 @@ def _problem(payload, seed: int) -> tuple[str | None, list[np.ndarray], float]:
              for a, s in zip(arrays, start)]
     if not all(m > 0 for m in moved):
         names = ", ".join(n for n, m in zip(("W1", "b1", "W2", "b2"), moved) if not m > 0)
-        return (f"훈련 뒤에도 {names}이(가) 초기 가중치 그대로입니다: fit이 가중치를 갱신하지 않았습니다.",
-                arrays, 0.0)
+        return (f"훈련 뒤에도 {names}이(가) 초기 가중치 그대로입니다: 훈련이 가중치를 갱신하지 않았습니다.",
+                arrays, max(moved))
     return None, arrays, max(moved)
 
 
@@ -80,14 +80,17 @@ def attempt_of(observation: dict, seed: int) -> dict:
                "seconds": float(observation.get("seconds") or 0.0)}
     problem, arrays, moved = _problem(observation.get("weights"), seed)
     if problem:
-        return {**attempt, "problem": problem}
+        attempt["problem"] = problem
+    if not arrays:
+        return attempt
     images, _ = test_set()
     return {**attempt, "moved": moved, "predictions": runtime.encode_array(predict(arrays, images))}
 
 
-def accuracy_of(attempt: dict) -> float:
+def accuracy_of(attempt: dict) -> float | None:
+    """The attempt's test accuracy (None when its weights could not be read)."""
     if "predictions" not in attempt:
-        return 0.0
+        return None
     _, labels = test_set()
     predictions = runtime.decode_array(attempt["predictions"])
     return float(np.mean(predictions == labels)) if len(predictions) == len(labels) else 0.0
@@ -114,8 +117,8 @@ def driver(seeds, bar: float, retry_floor: float, attempt_spec: Callable[[int], 
             device = observation.get("device", device)
             attempt = attempt_of(observation, seed)
             attempts.append(attempt)
-            accuracy = accuracy_of(attempt)
-            if accuracy >= bar or accuracy < retry_floor:
+            accuracy = accuracy_of(attempt) if "problem" not in attempt else None
+            if accuracy is None or accuracy >= bar or accuracy < retry_floor:
                 break
         return {"ok": True, "attempts": attempts, "device": device or "CPU"}
 
@@ -123,25 +126,27 @@ def driver(seeds, bar: float, retry_floor: float, attempt_spec: Callable[[int], 
 
 
 def verdict(observation: dict, bar: float, detail: dict, hint: str) -> Verdict:
-    """The training case's verdict from a driven observation (``ok``): the best accuracy over the
-    attempts against ``bar``; per attempt its seed, accuracy, seconds and how it ran. ``hint``
+    """The training case's verdict from a driven observation (``ok``): passed when an attempt
+    without a problem reaches ``bar``; the best accuracy over the attempts is the detail's value.
+    Per attempt its seed, accuracy, seconds, how far the weights moved and how it ran. ``hint``
     follows the failure's first line."""
-    lines, attempts, best = [], [], None
+    lines, attempts, best, passed = [], [], None, False
     for attempt in observation["attempts"]:
-        if "problem" in attempt:
-            lines.append(f"시드 {attempt['seed']}: {attempt['problem']}")
-            attempts.append({"seed": attempt["seed"], "accuracy": None, "seconds": round(attempt["seconds"], 1),
-                             "compiled": attempt["compiled"], "problem": attempt["problem"]})
-            continue
         accuracy = accuracy_of(attempt)
-        best = accuracy if best is None else max(best, accuracy)
+        if accuracy is not None:
+            best = accuracy if best is None else max(best, accuracy)
+            passed = passed or ("problem" not in attempt and accuracy >= bar)
         attempts.append({"seed": attempt["seed"], "accuracy": accuracy, "seconds": round(attempt["seconds"], 1),
-                         "compiled": attempt["compiled"], "moved": attempt.get("moved")})
-        lines.append(f"시드 {attempt['seed']}: 테스트 정확도 {accuracy:.4f} ({attempt['seconds']:.0f}초"
-                     f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})")
+                         "compiled": attempt["compiled"], "moved": attempt.get("moved"),
+                         **({"problem": attempt["problem"]} if "problem" in attempt else {})})
+        measured = f"테스트 정확도 {accuracy:.4f} " if accuracy is not None else ""
+        lines.append(f"시드 {attempt['seed']}: {measured}({attempt['seconds']:.0f}초"
+                     f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})"
+                     + (f" — {attempt['problem']}" if "problem" in attempt else ""))
     device = observation.get("device", "CPU")
     detail = {**detail, "value": best, "attempts": attempts, "device": device}
     lines.append(f"훈련 장치: {device} (테스트 정확도는 채점기가 훈련된 가중치로 직접 계산합니다)")
-    if best is not None and best >= bar:
+    if passed:
         return Verdict(True, "\n".join(lines), detail)
-    return Verdict(False, f"테스트 정확도가 {bar} 미만입니다{hint}.\n" + "\n".join(lines), detail)
+    return Verdict(False, f"테스트 정확도가 {bar} 미만이거나 훈련된 가중치를 채점할 수 없습니다{hint}.\n"
+                   + "\n".join(lines), detail)

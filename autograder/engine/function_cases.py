@@ -92,19 +92,19 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
     return Verdict(True)
 
 
-def naive_probe(name: str, call: Call, kind: str = "naive") -> tuple[ProbeKey, Probe]:
+def naive_probe(name: str, call: Call, kind: str = "naive", stand_ins: Sequence[str] = ()) -> tuple[ProbeKey, Probe]:
     """The naive rule's probe: one call on arrays that give their elements one at a time only
-    (``runtime.Elements``), with the function's source (and its helpers') back, keyed
-    ``ProbeKey(name, kind)``; the answer key runs it too (the values it must give)."""
-    return ProbeKey(name, kind), Probe(call.spec(name, trace=True))
+    (``runtime.Elements``), then the same call on plain arrays, with the function's source (and
+    its helpers') back, keyed ``ProbeKey(name, kind)``; ``stand_ins`` as for the value probes."""
+    extra = {"stand_ins": list(stand_ins)} if stand_ins else {}
+    return ProbeKey(name, kind), Probe(call.spec(name, trace=True, **extra), reference=False)
 
 
-def naive_verdict(name: str, call: Call, observation: dict, expected: dict,
-                  rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
-    """The naive rule on one call (``naive_probe``): the function gives the answer key's values
-    when its arrays can only be read and written element by element (any vectorised routine
-    refuses them, however it is reached), and no name ``rule`` forbids is in its source or its
-    helpers' (a second opinion)."""
+def naive_verdict(name: str, call: Call, observation: dict, rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
+    """The naive rule on one call (``naive_probe``): no name ``rule`` forbids in the function's
+    source or its helpers' (the static opinion), and the same values when its arrays can only be
+    read and written element by element as on plain arrays (any vectorised routine refuses them,
+    however it is reached). Whether the values are right is the value cases' business."""
     if not observation.get("ok"):
         return Verdict(False, show.error(observation))
     found = naive_rule.findings(observation.get("sources") or [], rule)
@@ -112,15 +112,18 @@ def naive_verdict(name: str, call: Call, observation: dict, expected: dict,
         return Verdict(False, f"{name}은(는) 반복문으로 직접 구현해야 합니다. "
                               f"반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}")
     inputs = ", ".join(show.shape_of(a) for a in call.args)
+    plain = {"ok": True, **observation.get("plain", {})}
+    if "error" in plain:
+        return Verdict(False, f"{name} 호출이 실패했습니다: {show.error(plain)}")
     if "error" in observation:
         return Verdict(False, f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다. 항목을 하나씩만 꺼낼 수 있는 "
                               f"입력 {inputs}에서 실패했습니다: {show.error(observation)} "
                               "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산을 쓴 것으로 보입니다).")
-    want, _ = result_array(expected)
+    want, _ = result_array(plain)
     got, problem = result_array(observation)
     if want is not None and (problem or got.shape != want.shape or not close(got, want)):
-        return Verdict(False, f"{name}: 항목을 하나씩만 꺼낼 수 있는 입력 {inputs}에서 결과가 다릅니다: "
-                              f"기대 {show.value(want)}, 받은 {problem or show.value(got)}")
+        return Verdict(False, f"{name}: 항목을 하나씩만 꺼낼 수 있는 입력 {inputs}에서 결과가 넘파이 어레이에서와 다릅니다: "
+                              f"어레이에서 {show.value(want)}, 항목별 입력에서 {problem or show.value(got)}")
     return Verdict(True)
 
 
@@ -225,13 +228,13 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                                 requires=NEEDS_VALUES)
 
     if naive is not None:
-        naive_key, probes[naive_key] = naive_probe(name, naive)
+        naive_key, probes[naive_key] = naive_probe(name, naive, stand_ins=stand_ins)
 
         def loops(observed, expected):
             first = needs_values(observed, expected)
             if first:
                 return first
-            return naive_verdict(name, naive, observed[naive_key], expected[naive_key], rule)
+            return naive_verdict(name, naive, observed[naive_key], rule)
 
         cases["naive"] = Case(f"{name}: 반복문 규칙", points["naive"], keys + (naive_key,), loops,
                               requires=NEEDS_VALUES)

@@ -378,7 +378,8 @@ _OVERRAN = weakref.WeakSet()  # graded functions that overran their limit once: 
 def probe_call(namespace, spec, probes=None):
     """Call one object on given arguments; record result, error and mutation. With
     ``spec["trace"]`` (the naive rule) the array arguments are given as ``Elements`` (element
-    access only) and the function's source and its helpers' come back for the static rule.
+    access only), then the same call on plain arrays follows (``plain``: its result or error),
+    and the function's source and its helpers' come back for the static rule.
 
     ``spec["stand_ins"]`` names helpers the object may call that are replaced, during the call,
     by the known-good ones of the probe table (``"stand_in:<name>"``). A function that overran
@@ -415,6 +416,10 @@ def probe_call(namespace, spec, probes=None):
     if elementwise:
         observation["element_access"] = True
         observation["sources"] = collect_sources(func, namespace)
+        # The same call on plain arrays, after (a result remembered from it cannot serve the
+        # element-wise call): the naive rule asks for the same values both ways.
+        plain = probe_call(namespace, {key: value for key, value in spec.items() if key != "trace"}, probes)
+        observation["plain"] = {key: plain[key] for key in ("result", "error") if key in plain}
     return observation
 
 

@@ -217,14 +217,15 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call, as the hidden case checks it: the same values when the arrays
+    """The naive rule on one call, as the hidden case checks it: no routine its static rule
+    forbids in the source (``NAIVE``, or ``naive["rule"]``), and the same values when the arrays
     give their elements one at a time only (``runtime.Elements``: vectorised routines refuse
-    them), and no routine its static rule forbids in the source (``NAIVE``, or ``naive["rule"]``)."""
-    call = {"op": "call", "object": name, "args": naive["args"], "kwargs": naive.get("kwargs", {})}
-    plain = runtime.probe_call(namespace, call)
+    them) as on plain arrays."""
+    observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
+                                                 "kwargs": naive.get("kwargs", {}), "trace": True})
+    plain = observation.get("plain", {})
     if "error" in plain:
         return None  # the value checks already say why the call fails
-    observation = runtime.probe_call(namespace, {**call, "trace": True})
     rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
     found = naive_rule.findings(observation.get("sources") or [], rule)
     if found:
@@ -237,5 +238,5 @@ def naive_problem(name, naive, namespace):
                  "어레이나 행 전체를 한 번에 계산하는 연산(np.maximum, x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
     if _compare(plain["result"], observation["result"]):
         return ("항목마다 파이썬 반복문으로 계산하지 않았습니다.",
-                [f"항목을 하나씩만 꺼낼 수 있는 입력 {shapes}에서 결과가 다릅니다."])
+                [f"항목을 하나씩만 꺼낼 수 있는 입력 {shapes}에서 결과가 넘파이 어레이에서와 다릅니다."])
     return None
