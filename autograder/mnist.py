@@ -168,7 +168,11 @@ def kernel_copy(path: str | os.PathLike, purpose: str) -> Path:
     test labels never enter a graded kernel: the grader scores the training from the weights
     (``autograder.training``). Made once per source file, uncompressed (faster to load)."""
     stat = Path(path).stat()
-    return _kernel_copy(str(Path(path).resolve()), stat.st_size, stat.st_mtime, purpose)
+    copy = _kernel_copy(str(Path(path).resolve()), stat.st_size, stat.st_mtime, purpose)
+    if not copy.is_file():  # removed since (a cleaned /tmp): made again
+        _kernel_copy.cache_clear()
+        copy = _kernel_copy(str(Path(path).resolve()), stat.st_size, stat.st_mtime, purpose)
+    return copy
 
 
 MNIST = Dataset("MNIST", "mnist.npz", ENV_VAR, resolve, keras_patch_source, uncompressed_copy, kernel_copy)
