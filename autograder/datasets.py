@@ -16,3 +16,6 @@ class Dataset:
     resolve: Callable[..., Path]  # resolve(path=None, download=True): the file, in contract order
     kernel_patch: Callable[[Path | None], str]  # source run in a kernel: its loader reads the file
     local_copy: Callable[[Path, Path], Path] | None = None  # (file, folder) -> a copy faster to read
+    # (file, purpose) -> what a graded kernel is given instead of the file: "notebook" for the
+    # notebook's own cells, "training" for the training check's kernel (no answers in either).
+    kernel_copy: Callable[[Path, str], Path] | None = None

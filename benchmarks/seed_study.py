@@ -33,14 +33,15 @@ class BiasFirstDense(reference.NaiveDense):
 
 
 def accuracy(namespace, seed, labels):
-    """The check's own probe (``probes.probe_train``) on the answer key, one seed."""
-    spec = {"op": "train", "epochs": TRAINING_EPOCHS, "batch_size": TRAINING_BATCH, "seeds": [seed],
-            "bar": TRAINING_BAR, "retry_floor": RETRY_FLOOR, "limit": 0}
+    """The check's own probe (``probes.probe_train``) on the answer key, one seed, scored as the
+    grader scores it (``autograder.training``: the known-good forward pass on the trained weights)."""
+    from autograder import training
+
+    spec = {"op": "train", "epochs": TRAINING_EPOCHS, "batch_size": TRAINING_BATCH, "seed": seed, "limit": 0}
     observation = runtime.run_probe(spec, namespace, {**runtime.GENERIC_PROBES, **probes.PROBES})
     assert observation["ok"], observation
-    attempt = observation["attempts"][0]
-    predictions = runtime.decode_array(attempt["predictions"])
-    return float(np.mean(predictions == labels)), attempt["seconds"]
+    attempt = training.attempt_of(observation, seed)
+    return training.accuracy_of(attempt), attempt["seconds"]
 
 
 def main() -> None:

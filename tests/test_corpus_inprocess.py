@@ -124,9 +124,10 @@ def test_training_detail_is_plain_data_for_reports(judged):
     cases, _ = judged("ch02")["reference"]
     [training] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
     assert training.passed and training.detail["value"] >= training.detail["bar"] == 0.8
-    cases, _ = judged("ch02")["dense-zero-init"]
+    cases, _ = judged("ch02")["step-forgets-update"]
     [training] = [c for c in cases if c.detail.get("metric") == "test_accuracy"]
     assert not training.passed and training.detail["value"] < 0.8
+    assert "초기 가중치 그대로" in training.detail["attempts"][0]["problem"]
 
 
 # ---------------------------------------------------------------- 2장 심화 (ch02_plus)

@@ -344,10 +344,10 @@ def _corpus():
     """Submissions from the chapter-2 corpus, several specific bugs per notebook where they
     touch different questions, so the slow end-to-end run stays short; the expected points
     are the variants' own."""
-    from corpus import Variant
+    from corpus import Variant, forgers
     from corpus.ch02 import VARIANTS
 
-    by_name = {variant.name: variant for variant in VARIANTS}
+    by_name = {variant.name: variant for variant in [*VARIANTS, *forgers.VARIANTS]}
 
     def merged(name, *parts):
         chosen = [by_name[part] for part in parts]
@@ -369,6 +369,9 @@ def _corpus():
         merged("hang-and-tricks", "infinite-loop-in-function", "imports-reference",
                "execs-reference-file", "patched-numpy-on-solution"),
         by_name["patched-numpy-and-builtins"],
+        # Forgers (corpus/forgers.py): no trick gains anything under otter either.
+        merged("forgers", "labels-from-the-stack", "routes"),
+        by_name["input-transformer"],
     ]
 
 

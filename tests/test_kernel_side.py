@@ -9,9 +9,10 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from autograder.engine import kernel_code
-from autograder.engine.kernel import harness_source, probe_source
+from autograder.engine.kernel import KEY_FILE, TamperedResult, channel_source, harness_source, probe_source, read_result
 from autograder.kernel_side import limits
 
 
@@ -49,10 +50,79 @@ def test_a_kernel_cell_carries_modules_and_takes_them_away_again():
     assert output.rstrip().endswith("[]")  # gone again once the cell ends
 
 
-def test_probe_cells_carry_the_assignment_probes_and_their_digest_changes_with_them(ch02):
-    cell = probe_source(ch02.probe_modules, [{"op": "origins", "objects": []}], "/tmp/out.json")
+def test_the_harness_carries_the_assignment_probes_and_their_digest_changes_with_them(ch02):
+    cell = channel_source(ch02.probe_modules)
     assert "autograder/ch02/probes.py" in cell and "autograder/kernel_side/runtime.py" in cell
+    assert "autograder/ch02/probes.py" not in probe_source([{"op": "origins", "objects": []}], "n", "/tmp/out.json")
     assert kernel_code.digest(kernel_code.RUNTIME) != kernel_code.digest(kernel_code.RUNTIME + ch02.probe_modules)
+
+
+def _channel_run(ch02, tmp_path, cells: str, specs: list[dict]):
+    """The harness with its channel, then ``cells`` (student code), then one probe cell, in a
+    fresh interpreter; (the result file's text, its nonce, the process's output)."""
+    key = os.urandom(32)
+    (tmp_path / KEY_FILE).write_bytes(key)
+    out = tmp_path / "probe.json"
+    script = (harness_source(ch02.kit_roots, 100_000) + channel_source(ch02.probe_modules)
+              + "import os\nprint('key file left:', os.path.exists(" + repr(KEY_FILE) + "))\n"
+              + textwrap.dedent(cells) + "\n" + probe_source(specs, "nonce-1", out)
+              + "\nprint('end')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return key, (out.read_text() if out.exists() else None), run.stdout
+
+
+SPECS = [{"op": "call", "object": "double", "args": [{"t": "int", "v": "21"}]}]
+
+
+def test_the_channel_signs_what_the_probes_observed_and_the_grader_checks_it(ch02, tmp_path):
+    key, text, output = _channel_run(ch02, tmp_path, "def double(x):\n    return 2 * x\n", SPECS)
+    assert "key file left: False" in output  # read and deleted before any student code
+    [observation] = read_result(text, key, "nonce-1", SPECS)
+    assert observation["ok"] and observation["result"] == {"t": "int", "v": "42"}
+    with pytest.raises(TamperedResult):  # another nonce (an old result), other specs, another key
+        read_result(text, key, "nonce-2", SPECS)
+    with pytest.raises(TamperedResult):
+        read_result(text, key, "nonce-1", [{**SPECS[0], "args": [{"t": "int", "v": "1"}]}])
+    with pytest.raises(TamperedResult):
+        read_result(text, os.urandom(32), "nonce-1", SPECS)
+    with pytest.raises(TamperedResult):
+        read_result(text.replace('"v":"42"', '"v":"43"'), key, "nonce-1", SPECS)
+
+
+def test_a_cell_that_patches_json_open_and_os_changes_nothing_the_channel_writes(ch02, tmp_path):
+    patches = """
+        import builtins, json, os, hmac
+        def double(x):
+            return 2 * x
+        json.dump = lambda *a, **k: None
+        json.dumps = lambda *a, **k: '[{"ok": true, "result": {"t": "int", "v": "99"}}]'
+        json.JSONEncoder.encode = lambda self, o: "[]"
+        hmac.new = None
+        os.write = lambda fd, data: len(data)
+        builtins.open = None
+        builtins.isinstance = lambda *a: False
+    """
+    key, text, _ = _channel_run(ch02, tmp_path, patches, SPECS)
+    [observation] = read_result(text, key, "nonce-1", SPECS)
+    assert observation["result"] == {"t": "int", "v": "42"}
+
+
+def test_the_garbage_collectors_object_lists_are_refused_in_a_graded_kernel(ch02, tmp_path):
+    cells = """
+        import gc, sys
+        def double(x):
+            return 2 * x
+        for attempt in (gc.get_objects, lambda: gc.get_referrers(double), sys._current_frames):
+            try:
+                attempt()
+                print("allowed")
+            except RuntimeError:
+                print("refused")
+    """
+    _, _, output = _channel_run(ch02, tmp_path, cells, SPECS)
+    assert output.count("refused") == 3 and "allowed" not in output
 
 
 def test_the_harness_blocks_the_kit_and_caps_output():

@@ -13,11 +13,10 @@ whole model: a bug that breaks training also costs it."""
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 
 import numpy as np
 
-from .. import mnist
+from .. import training
 from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..kernel_side import runtime, show
 from . import observe
@@ -38,6 +37,7 @@ UPDATE_DECOY = ProbeKey("update_weights", "decoy")
 STEP = ProbeKey("one_training_step", "step")
 FIT = ProbeKey("fit", "fit")
 TRAIN = ProbeKey("train")
+TRAIN_SPEC = {"op": "train", "epochs": TRAINING_EPOCHS, "batch_size": TRAINING_BATCH, "limit": 900}
 
 
 def _layer_spec(generator, n_in, n_out, activation):
@@ -83,9 +83,11 @@ def question() -> Question:
                     "labels": runtime.encode(np.arange(300, dtype=np.int64))}),
         # MNIST is not named here: the kernel reads $MNIST_NPZ or Keras's own (hash-checked)
         # download, so the checks are the same whatever the building machine has.
-        TRAIN: Probe({"op": "train", "epochs": TRAINING_EPOCHS, "batch_size": TRAINING_BATCH,
-                      "seeds": list(TRAINING_SEEDS), "bar": TRAINING_BAR, "retry_floor": RETRY_FLOOR,
-                      "limit": 900}, reference=False, cached=True),
+        # One kernel call per seed; the grader predicts the test classes from the trained weights
+        # and decides on a retry (``autograder.training``): the kernel never holds the test set.
+        TRAIN: Probe(TRAIN_SPEC, reference=False, cached=True,
+                     drive=training.driver(TRAINING_SEEDS, TRAINING_BAR, RETRY_FLOOR,
+                                           lambda seed: {**TRAIN_SPEC, "seed": seed})),
     }
 
     dense_call = "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)"
@@ -328,37 +330,10 @@ def _check_name(name: str) -> str:
 
 
 def training_verdict(observation: dict) -> Verdict:
-    """Accuracy of the student's trained model, computed here from the predicted classes and
-    the test labels this process reads itself."""
+    """Accuracy of the student's trained model, computed in this process from the trained weights
+    with the known-good forward pass and the test labels it reads itself (``autograder.training``)."""
+    detail = {"metric": "test_accuracy", "value": None, "bar": TRAINING_BAR}
     if not observation.get("ok"):
         return Verdict(False, f"모델 훈련 (NaiveDense, NaiveSequential, fit, {TRAINING_EPOCHS} 에포크) 실행 실패: "
-                              + show.error(observation), {"metric": "test_accuracy", "value": None, "bar": TRAINING_BAR})
-    try:
-        labels = _test_labels(str(mnist.resolve()))
-    except mnist.MnistUnavailable as error:
-        return Verdict(False, f"MNIST 데이터를 구할 수 없어 훈련 결과를 채점하지 못했습니다 ({error}).",
-                       {"metric": "test_accuracy", "value": None, "bar": TRAINING_BAR})
-    lines, attempts, best = [], [], None
-    for attempt in observation["attempts"]:
-        shape = tuple(attempt["output_shape"])
-        if shape != (len(labels), 10):
-            return Verdict(False, f"모델 출력의 모양이 다릅니다: 기대 ({len(labels)}, 10), 받은 {shape}",
-                           {"metric": "test_accuracy", "value": None, "bar": TRAINING_BAR})
-        accuracy = float(np.mean(runtime.decode_array(attempt["predictions"]) == labels))
-        best = accuracy if best is None else max(best, accuracy)
-        attempts.append({"seed": attempt["seed"], "accuracy": accuracy, "seconds": round(attempt["seconds"], 1),
-                         "compiled": attempt["compiled"]})
-        lines.append(f"시드 {attempt['seed']}: 테스트 정확도 {accuracy:.4f} ({attempt['seconds']:.0f}초"
-                     f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})")
-    device = observation.get("device", "CPU")
-    detail = {"metric": "test_accuracy", "value": best, "bar": TRAINING_BAR, "attempts": attempts, "device": device}
-    lines.append(f"훈련 장치: {device}")
-    if best is not None and best >= TRAINING_BAR:
-        return Verdict(True, "\n".join(lines), detail)
-    return Verdict(False, f"테스트 정확도가 {TRAINING_BAR} 미만입니다.\n" + "\n".join(lines), detail)
-
-
-@lru_cache(maxsize=2)
-def _test_labels(path: str) -> np.ndarray:
-    (_, _), (_, y_test) = mnist.mnist_file.read(path)
-    return y_test.astype(np.uint8)
+                              + show.error(observation), detail)
+    return training.verdict(observation, TRAINING_BAR, detail, "")

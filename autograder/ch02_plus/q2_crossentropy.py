@@ -133,7 +133,7 @@ def question() -> Question:
         return Verdict(True)
 
     def loops(observed, expected):
-        return naive_verdict(NAME, naive, observed[naive_key], NAIVE_SAMPLES, NAIVE_RULE)
+        return naive_verdict(NAME, naive, observed[naive_key], NAIVE_RULE)
 
     every = (CALLS,)
     cases = (

@@ -15,11 +15,9 @@ Gate: one step returns without raising; otherwise no case of the question is jud
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from .. import mnist
+from .. import training
 from ..kernel_side import show
 from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..engine.judges import on_probe
@@ -42,6 +40,8 @@ SHAPES = [(3, 2), (2,)]
 STEPS = ProbeKey(NAME, "steps")
 STEP, ARGUMENTS = Group(STEPS, "step"), Group(STEPS, "arguments")
 TRAIN = ProbeKey("train")
+TRAIN_SPEC = {"op": "train", "epochs": EPOCHS, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
+              "momentum": MOMENTUM, "limit": TRAINING_LIMIT}
 
 
 def _step(weights, velocities, gradients, learning_rate, momentum) -> dict:
@@ -71,9 +71,10 @@ def question() -> Question:
                              for _, first, second, _, velocities, gradients in argument_pairs for values in (first, second)],
         }}),
         # MNIST is not named here: the kernel reads $MNIST_NPZ or Keras's own (hash-checked) download.
-        TRAIN: Probe({"op": "train", "epochs": EPOCHS, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
-                      "momentum": MOMENTUM, "seeds": list(SEEDS), "bar": BAR, "retry_floor": RETRY_FLOOR,
-                      "limit": TRAINING_LIMIT}, reference=False, cached=True),
+        # One kernel call per seed; the grader predicts the test classes from the trained weights
+        # and decides on a retry (``autograder.training``): the kernel never holds the test set.
+        TRAIN: Probe(TRAIN_SPEC, reference=False, cached=True,
+                     drive=training.driver(SEEDS, BAR, RETRY_FLOOR, lambda seed: {**TRAIN_SPEC, "seed": seed})),
     }
     def listed(arrays):
         return "[" + "; ".join(show.value(a) for a in arrays) + "]"
@@ -155,36 +156,10 @@ def public() -> PublicCheck:
 
 
 def training_verdict(observation: dict) -> Verdict:
-    """Accuracy of the model trained with the student's update, computed here from the predicted
-    classes and the test labels this process reads itself."""
+    """Accuracy of the model trained with the student's update, computed in this process from the
+    trained weights and the test labels it reads itself (``autograder.training``)."""
     detail = {"metric": "test_accuracy", "value": None, "bar": BAR}
     if not observation.get("ok"):
         return Verdict(False, f"모델 훈련 ({NAME}, {EPOCHS} 에포크) 실행 실패: " + show.error(observation), detail)
-    try:
-        labels = _test_labels(str(mnist.resolve()))
-    except mnist.MnistUnavailable as error:
-        return Verdict(False, f"MNIST 데이터를 구할 수 없어 훈련 결과를 채점하지 못했습니다 ({error}).", detail)
-    lines, attempts, best = [], [], None
-    for attempt in observation["attempts"]:
-        shape = tuple(attempt["output_shape"])
-        if shape != (len(labels), 10):
-            return Verdict(False, f"모델 출력의 모양이 다릅니다: 기대 ({len(labels)}, 10), 받은 {shape}", detail)
-        accuracy = float(np.mean(runtime.decode_array(attempt["predictions"]) == labels))
-        best = accuracy if best is None else max(best, accuracy)
-        attempts.append({"seed": attempt["seed"], "accuracy": accuracy, "seconds": round(attempt["seconds"], 1),
-                         "compiled": attempt["compiled"]})
-        lines.append(f"시드 {attempt['seed']}: 테스트 정확도 {accuracy:.4f} ({attempt['seconds']:.0f}초"
-                     f"{', tf.function' if attempt['compiled'] else ', 즉시 실행'})")
-    device = observation.get("device", "CPU")
-    detail = {**detail, "value": best, "attempts": attempts, "device": device}
-    lines.append(f"훈련 장치: {device}")
-    if best is not None and best >= BAR:
-        return Verdict(True, "\n".join(lines), detail)
-    return Verdict(False, f"테스트 정확도가 {BAR} 미만입니다 (일반 SGD는 {EPOCHS} 에포크에 0.60~0.67, "
-                          "올바른 모멘텀은 0.85~0.87).\n" + "\n".join(lines), detail)
-
-
-@lru_cache(maxsize=2)
-def _test_labels(path: str) -> np.ndarray:
-    (_, _), (_, y_test) = mnist.mnist_file.read(path)
-    return y_test.astype(np.uint8)
+    return training.verdict(observation, BAR, detail,
+                            f" (일반 SGD는 {EPOCHS} 에포크에 0.60~0.67, 올바른 모멘텀은 0.85~0.87)")

@@ -31,6 +31,13 @@ class Probe:
     spec: dict  # plain JSON for the runtime: {"op": ..., ...}
     reference: bool = True  # also run on the answer key (the judges' "expected")
     cached: bool = False  # slow: its result is cached by the code it exercises
+    # Run by the grader, not in one go: ``drive(run)`` calls ``run(spec)`` (one kernel call) as often
+    # as it needs and returns the observation to keep, computed here from what the kernel sent.
+    drive: Callable[[Callable[[dict], dict]], dict] | None = field(default=None, compare=False)
+
+    def observe(self, run: Callable[[dict], dict]) -> dict:
+        """The observation: ``run(spec)``, or what ``drive`` makes of one or more runs."""
+        return self.drive(run) if self.drive is not None else run(self.spec)
 
 
 Observations = Mapping[ProbeKey, dict]

@@ -94,17 +94,17 @@ def values_verdict(name: str, calls: Sequence[Call], keys: Sequence[ProbeKey], o
     return Verdict(True)
 
 
-def naive_probe(name: str, call: Call, kind: str = "naive") -> tuple[ProbeKey, Probe]:
-    """The naive rule's probe: one call whose Python lines are counted and whose source (and its
-    helpers') comes back, keyed ``ProbeKey(name, kind)``."""
-    return ProbeKey(name, kind), Probe(call.spec(name, trace=True), reference=False)
+def naive_probe(name: str, call: Call, kind: str = "naive", stand_ins: Sequence[str] = ()) -> tuple[ProbeKey, Probe]:
+    """The naive rule's probe: one call on arrays that give their elements one at a time only
+    (``runtime.Elements``), then the same call on plain arrays, with the function's source (and
+    its helpers') back, keyed ``ProbeKey(name, kind)``; ``stand_ins`` as for the value probes."""
+    extra = {"stand_ins": list(stand_ins)} if stand_ins else {}
+    return ProbeKey(name, kind), Probe(call.spec(name, trace=True, **extra), reference=False)
 
 
-def naive_verdict(name: str, call: Call, observation: dict, work: int,
-                  rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
-    """The naive rule on one traced call (``naive_probe``): no name ``rule`` forbids in the
-    function's source and its helpers', and at least ``work`` Python lines run in student code."""
-    problem = judging.naive(name, observation, work, rule, ", ".join(show.shape_of(a) for a in call.args))
+def naive_verdict(name: str, call: Call, observation: dict, rule: naive_rule.Rule = naive_rule.NAIVE) -> Verdict:
+    """The naive rule on one call (``naive_probe``), by ``judging.naive``: the self-check's judge."""
+    problem = judging.naive(name, observation, rule, ", ".join(show.shape_of(a) for a in call.args))
     if problem:
         headline, details = problem
         return Verdict(False, "\n".join([headline, *details]))
@@ -215,13 +215,13 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
                                 requires=NEEDS_VALUES)
 
     if naive is not None:
-        naive_key, probes[naive_key] = naive_probe(name, naive)
+        naive_key, probes[naive_key] = naive_probe(name, naive, stand_ins=stand_ins)
 
         def loops(observed, expected):
             first = needs_values(observed, expected)
             if first:
                 return first
-            return naive_verdict(name, naive, observed[naive_key], naive_work, rule)
+            return naive_verdict(name, naive, observed[naive_key], rule)
 
         cases["naive"] = Case(f"{name}: 반복문 규칙", points["naive"], keys + (naive_key,), loops,
                               requires=NEEDS_VALUES)

@@ -10,9 +10,11 @@ intact are still graded. Probes then run in the same kernel and come back as JSO
 from __future__ import annotations
 
 import dataclasses
-
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import stat
 import subprocess
@@ -30,6 +32,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
+from ..kernel_side.channel import EVENT
 from . import confine, files, kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
@@ -103,14 +106,18 @@ class KernelSetup:
     hidden: tuple[str, ...] = ()  # packages the kernel must not see (the kit, the answer key)
 
     @classmethod
-    def for_assignment(cls, assignment, data: Mapping, limits: Limits) -> "KernelSetup":
-        """``data``: dataset -> file, as the grader resolved them."""
-        files = {dataset: str(Path(path).resolve()) for dataset, path in data.items()}
+    def for_assignment(cls, assignment, data: Mapping, limits: Limits, purpose: str = "notebook") -> "KernelSetup":
+        """``data``: dataset -> file, as the grader resolved them; the kernel gets the dataset's
+        kernel copy for ``purpose`` ("notebook" or "training": never the answers)."""
+        files = {dataset: str(Path(dataset.kernel_copy(path, purpose) if dataset.kernel_copy else path).resolve())
+                 for dataset, path in data.items()}
         env = dict(KERNEL_ENV, **{dataset.env_var: path for dataset, path in files.items()})
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
         patches = [dataset.kernel_patch(path) for dataset, path in files.items()]
-        return cls(env, harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS),
+        harness = (harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS)
+                   + channel_source(tuple(assignment.probe_modules)))
+        return cls(env, harness,
                    tuple(assignment.probe_modules), tuple(files.values()), tuple(assignment.kit_roots))
 
 
@@ -133,10 +140,38 @@ def harness_source(blocked: tuple[str, ...], output_chars: int, patches: list[st
     return kernel_code.cell(kernel_code.HARNESS, body) + "".join(patches)
 
 
-def probe_source(probe_modules: tuple[str, ...], specs: list[dict], out_path: Path) -> str:
-    body = (f"modules['autograder.kernel_side.runtime'].main(namespace, __import__('json').loads("
-            f"{json.dumps(specs)!r}), {str(out_path)!r}, [getattr(modules[name], 'PROBES', {{}}) for name in {tuple(probe_modules)!r}])")
-    return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules), body)
+KEY_FILE = ".autograder-key"  # in the kernel's working folder: read and deleted by the harness
+CHANNEL = ("autograder.kernel_side.channel",)
+
+
+def channel_source(probe_modules: tuple[str, ...]) -> str:
+    """The harness's second part: the probe runtime and the assignment's probes, loaded before any
+    student code runs and kept out of ``sys.modules``, behind the private channel
+    (``kernel_side.channel``) that takes the kernel's key from ``KEY_FILE``."""
+    body = (f"modules['autograder.kernel_side.channel'].install(modules['autograder.kernel_side.runtime'], "
+            f"[getattr(modules[name], 'PROBES', {{}}) for name in {tuple(probe_modules)!r}], {KEY_FILE!r})")
+    return kernel_code.cell(kernel_code.RUNTIME + tuple(probe_modules) + CHANNEL, body)
+
+
+def probe_source(specs: list[dict], nonce: str, out_path: Path) -> str:
+    """A probe cell: it only asks the channel, by its audit event, to run ``specs``."""
+    return (f"__import__('sys').audit({EVENT!r}, {nonce!r}, {json.dumps(specs)!r}, {str(out_path)!r}, globals())\n")
+
+
+class TamperedResult(ValueError):
+    pass
+
+
+def read_result(text: str, key: bytes, nonce: str, specs: list[dict]) -> list:
+    """The observations of a probe cell, if the channel wrote them for this nonce and these specs."""
+    header, _, body = text.partition("\n")
+    envelope = json.loads(header)
+    digest = hashlib.sha256(json.dumps(specs).encode()).hexdigest()
+    mac = hmac.new(key, "\0".join([nonce, digest, body]).encode(), hashlib.sha256).hexdigest()
+    if not (isinstance(envelope, dict) and envelope.get("nonce") == nonce and envelope.get("specs") == digest
+            and hmac.compare_digest(str(envelope.get("mac")), mac)):
+        raise TamperedResult("signature")
+    return json.loads(body)
 
 
 def kill_live_kernels() -> None:
@@ -209,6 +244,7 @@ class KernelSession:
         self._client: NotebookClient | None = None
         self._restarts = 0
         self._sockets: Path | None = None
+        self._key = b""
 
     # ------------------------------------------------------------------ kernel life
 
@@ -248,7 +284,24 @@ class KernelSession:
             LIVE_KERNELS.add(pid)
         self._baseline = (self._confinement.oom_kills(), self._confinement.task_refusals())
         threading.Thread(target=self._watch, args=(client, self._confinement), daemon=True).start()
+        self._key = secrets.token_bytes(32)
+        self._write_key()
         self._execute(self.setup.harness, 120)
+
+    def _write_key(self) -> None:
+        """This kernel's secret for the probe channel, in a file only the kernel's user reads; the
+        harness reads it and deletes it before the first student cell."""
+        folder = Path(self._client.km.inside(sandbox.WORKDIR)) if self.limits.sandbox else self.workdir  # its tmpfs
+        path = folder / KEY_FILE
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(descriptor, self._key)
+            owner = folder.stat()
+            if (owner.st_uid, owner.st_gid) != (os.getuid(), os.getgid()):
+                os.fchown(descriptor, owner.st_uid, owner.st_gid)  # a kernel run as another user
+        finally:
+            os.close(descriptor)
 
     def _pid(self, client) -> int | None:
         process = getattr(getattr(client.km, "provisioner", None), "process", None)
@@ -433,12 +486,13 @@ class KernelSession:
         """Run probes in the kernel; keys of ``specs`` map to observations."""
         if self._client is None:
             raise ProbeFailed("커널이 실행 중이 아닙니다.")
-        name = f".probe-{uuid.uuid4().hex}.json"
+        nonce = uuid.uuid4().hex
+        name = f".probe-{nonce}.json"
         out_path = Path(sandbox.WORKDIR) / name if self.limits.sandbox else self.workdir / name
         keys = list(specs)
+        listed = [specs[k] for k in keys]
         seconds = 30 + sum(spec.get("limit", spec.get("seconds", runtime.CALL_SECONDS)) for spec in specs.values())
-        status, error = self._execute(probe_source(self.setup.probe_modules, [specs[k] for k in keys], out_path),
-                                      seconds)
+        status, error = self._execute(probe_source(listed, nonce, out_path), seconds)
         if status in ("died", "stuck"):
             reason = self._death_reason(status)
             self._recover()
@@ -448,11 +502,14 @@ class KernelSession:
         try:
             if self.limits.sandbox:  # its tmpfs, seen through the kernel's own root
                 seen = Path(self._client.km.inside(str(out_path)))
-                observations = json.loads(_read_plain_file(seen))
+                text = _read_plain_file(seen)
                 seen.unlink()
             else:
-                observations = json.loads(_read_plain_file(out_path))
+                text = _read_plain_file(out_path)
                 out_path.unlink()
+            observations = read_result(text, self._key, nonce, listed)
+        except TamperedResult:
+            raise ProbeFailed("채점 결과가 채점 도구가 아닌 코드로 쓰이거나 바뀌었습니다 (서명 불일치).") from None
         except (OSError, ValueError) as problem:
             raise ProbeFailed(f"채점 결과를 받지 못했습니다 ({error or problem}).") from None
         if not isinstance(observations, list) or len(observations) != len(keys):

@@ -99,7 +99,7 @@ class AutograderPlugin(AbstractOtterPlugin):
             if dataset.local_copy:
                 READABLE_DATA.mkdir(mode=0o755, parents=True, exist_ok=True)
                 path = dataset.local_copy(path, READABLE_DATA)
-                os.chmod(path, 0o644)
+                os.chmod(path, 0o600)  # holds the test labels: kernels read their own copies (mnist.kernel_copy)
             os.environ[dataset.env_var] = str(path)
             self._data[dataset] = Path(path)
         expected = source / FILES / EXPECTED_FILE

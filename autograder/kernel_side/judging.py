@@ -82,21 +82,32 @@ def refusal_got(observation):
     return f"예외 없이 값을 반환했습니다: {show.value(observation.get('result'))}"
 
 
-def naive(name, observation, work, rule=None, shapes=""):
-    """The naive rule on one traced call: None, else ``(headline, details)``. No name the rule
-    forbids in the source (the function's and its helpers'), and at least ``work`` Python lines
-    of student code run."""
-    if not observation.get("ok", True) or "error" in observation:
+def naive(name, observation, rule=None, shapes=""):
+    """The naive rule on one call (``runtime.probe_call`` with ``trace``): None, else
+    ``(headline, details)``. The static opinion: no name the rule forbids in the source (the
+    function's and its helpers'). The behaviour: the same values when the arrays give their
+    elements one at a time only (``runtime.Elements``: every vectorised routine refuses them,
+    however it is reached) as on plain arrays, called after it. Whether those values are right
+    is the value cases' business."""
+    if not observation.get("ok", True):
         return show.error(observation), []
     found = naive_rule.findings(observation.get("sources") or [], rule or naive_rule.NAIVE)
     if found:
         return (f"{name}은(는) 반복문으로 직접 구현해야 합니다. 반복문 규칙에서 금지한 연산이 보입니다: {', '.join(found)}",
                 ["항목 하나하나를 파이썬 반복문으로 계산해야 합니다. 금지 목록은 노트북 앞쪽 '문제와 배점' 셀의 "
                  "반복문 규칙 상자에 있습니다."])
-    events = int(observation.get("events", 0))
-    if events < work:
+    plain = observation.get("plain", {})
+    if "error" in plain:
+        return f"{name} 호출이 실패했습니다: {show.error(plain)}", []
+    where = f"항목을 하나씩만 꺼낼 수 있는 입력{f' {shapes}' if shapes else ''}에서"
+    if "error" in observation:
         return (f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다.",
-                [f"{f'입력 {shapes}에서 ' if shapes else ''}파이썬 코드가 적어도 {work}줄 실행되어야 하는데 {events}줄만 실행되었습니다 "
-                 "(넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산, x + y나 x[i] * y처럼 어레이나 행 전체를 "
-                 "한 번에 계산하는 연산을 쓴 것으로 보입니다)."])
+                [f"{where} 실패했습니다: {show.error(observation)}",
+                 "넘파이·텐서플로우의 벡터화 연산이나 행 단위 연산(np.maximum, x + y, x[i] * y 등)을 쓴 것으로 보입니다."])
+    if "result" in plain and "result" in observation:
+        problem = _payload(plain["result"], observation["result"])
+        if problem:
+            return (f"{name}은(는) 항목마다 파이썬 반복문으로 계산해야 합니다.",
+                    [f"{where} 결과가 넘파이 어레이에서와 다릅니다: 어레이에서 {show.value(plain['result'])}, "
+                     f"항목별 입력에서 {problem[1]}"])
     return None

@@ -3,10 +3,12 @@ static rules that forbid some routines in a graded function's source.
 
 The naive rule has two signals, both needed to pass:
 
-- dynamic: ``runtime.LoopCounter`` counts the Python lines run in student code; loop code
-  runs at least one line per scalar operation (``work``), vectorised code a handful;
-- static: the function's source (and its helpers') must not name a vectorised routine.
-  Allocating (``np.zeros``), building (``np.array``) and calling other naive functions is fine.
+- behaviour: the function runs on arrays that give their elements one at a time only
+  (``runtime.Elements``) and must give the right values there; every vectorised routine refuses
+  such an input, however it is reached (an alias, a dict, ``operator.matmul``, ``compile``, a
+  decorator), and loop code written as in the course text runs unchanged;
+- static, a second opinion: the function's source (and its helpers') must not name a vectorised
+  routine. Allocating (``np.zeros``), building (``np.array``) and calling other naive functions is fine.
 
 Kernel-side (sent as text, standard library only): the self-checks apply the static part in the
 student's kernel, the hidden checks in the grader's process; ``rule_lines`` words the rule for
@@ -144,7 +146,7 @@ def rule_lines(width=88):
          + "; 어레이나 행 전체를 한 번에 계산하는 산술(x + y, x[i] * y 등)"),
         ("허용", ", ".join(ALLOWED)),
     ]
-    lines = ["반복문 규칙: 항목 하나하나를 파이썬 반복문으로 계산한다. 파이썬 코드가 항목 수만큼 실행되는지 센다."]
+    lines = ["반복문 규칙: 항목 하나하나를 파이썬 반복문으로 계산한다. 항목을 하나씩만 꺼낼 수 있는 입력으로 실행해 본다."]
     for label, text in parts:
         wrapped = textwrap.wrap(text, width - 8)
         lines.append(f"  {label}: {wrapped[0]}")

@@ -1,8 +1,8 @@
 """Probe runtime: exercises graded objects and turns what happens into plain data.
 
-Kernel-side: it runs inside a student's kernel, sent there as text (standard library and
-NumPy; TensorFlow only where a probe needs it), where ``main`` calls the student's objects and
-writes the observations to a JSON file; and in the grader's own process, imported normally,
+Kernel-side: it runs inside a student's kernel, sent there as text with the harness (standard
+library and NumPy; TensorFlow only where a probe needs it) and loaded before any student code
+runs, where ``run_all`` calls the student's objects and ``channel`` writes the observations; and in the grader's own process, imported normally,
 where ``run_probe`` calls the answer key on the same inputs and ``decode`` reads
 observations back.
 
@@ -16,7 +16,7 @@ import base64
 import contextlib
 import hashlib
 import io
-import json
+import operator
 import sys
 import time
 import types
@@ -36,10 +36,6 @@ class ProbeTimeout(BaseException):
 
 
 class Unsupported(Exception):
-    pass
-
-
-class TracingDisabled(Unsupported):
     pass
 
 
@@ -156,37 +152,135 @@ def quiet():
         yield sink
 
 
-class LoopCounter:
-    """Counts Python line and call events in student code (``limits.StudentCode``).
+ELEMENT_ACCESS = "항목별 접근만 되는 입력"  # how the naive rule's input is named in messages
 
-    Loop-based code runs at least one line per element it touches; code that hands the work
-    to a vectorised routine runs a handful of lines whatever the input size."""
 
-    def __init__(self):
-        self.events = 0
-        self.student = limits.StudentCode()
+def _element_type():
+    """The naive rule's input: an array that only gives its elements one at a time.
 
-    def _global(self, frame, event, arg):
-        if event == "call" and self.student(frame.f_code):
-            self.events += 1
-            return self._local
-        return None
+    It has ``shape``, ``ndim``, ``dtype``, ``size``, ``len()``, iteration, integer and slice
+    indexing (an integer index of full rank gives a NumPy scalar; anything shorter, or with
+    slices, a view of the same kind, as ``x[i, :]`` or ``y[:, j]``), assignment of one scalar
+    to one element, ``copy()`` and ``astype()`` (copies of the same kind), ``tolist()``, and
+    ``np.zeros_like``/``np.empty_like``/``np.ones_like``/``np.full_like``/``np.shape``/``np.ndim``.
+    Everything else refuses it: NumPy's and TensorFlow's routines (no conversion to an array,
+    no ufuncs), arithmetic on the whole array or a row, fancy and boolean indexing. So a
+    function that hands the work to a vectorised routine fails however the routine is reached
+    (an alias, a dict, ``operator.matmul``, ``compile``, a decorator), and loop code written as
+    in the course text runs unchanged. The array it wraps is kept in this closure, not in an
+    attribute of the object."""
+    store = weakref.WeakKeyDictionary()
+    scalar_kinds = (int, float, bool, np.generic)
+    likes = {np.zeros_like, np.empty_like, np.ones_like, np.full_like}
+    sizes = {np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.size}
 
-    def _local(self, frame, event, arg):
-        if event == "line":
-            self.events += 1
-        return self._local
+    def refuse(what):
+        return TypeError(f"{ELEMENT_ACCESS}에는 {what}을(를) 쓸 수 없습니다: 항목을 하나씩 꺼내 반복문으로 계산하세요")
 
-    def __enter__(self):
-        if type(sys.settrace).__name__ != "builtin_function_or_method":
-            raise TracingDisabled("sys.settrace가 바뀌어 반복문 실행을 확인할 수 없습니다")
-        self._previous = sys.gettrace()
-        sys.settrace(self._global)
-        return self
+    def plain_key(key):
+        parts = key if type(key) is tuple else (key,)
+        checked = []
+        for part in parts:
+            if type(part) is slice:
+                checked.append(part)
+            elif isinstance(part, (bool, np.bool_)) or not hasattr(type(part), "__index__"):
+                raise refuse("어레이·리스트·불리언 인덱싱")
+            else:
+                checked.append(operator.index(part))
+        return tuple(checked)
 
-    def __exit__(self, *exc):
-        sys.settrace(self._previous)
-        return False
+    class Elements:
+        __slots__ = ("__weakref__",)
+        __array_ufunc__ = None  # NumPy's ufuncs and operators refuse it
+
+        def __init__(self, array):
+            store[self] = array
+
+        @property
+        def shape(self):
+            return store[self].shape
+
+        @property
+        def ndim(self):
+            return store[self].ndim
+
+        @property
+        def dtype(self):
+            return store[self].dtype
+
+        @property
+        def size(self):
+            return store[self].size
+
+        def __len__(self):
+            return len(store[self])
+
+        def __iter__(self):
+            for index in range(len(store[self])):
+                yield self[index]
+
+        def __getitem__(self, key):
+            key = plain_key(key)
+            array = store[self]
+            if len(key) == array.ndim and all(type(part) is int for part in key):
+                return array[key]  # one element: a NumPy scalar
+            return Elements(array[key])  # a row, a column, a slice: a view of the same kind
+
+        def __setitem__(self, key, value):
+            key = plain_key(key)
+            array = store[self]
+            if len(key) != array.ndim or any(type(part) is not int for part in key):
+                raise refuse("행이나 구간 전체에 값을 넣는 대입")
+            if not isinstance(value, scalar_kinds) or np.ndim(value) != 0:
+                raise refuse("스칼라가 아닌 값의 대입")
+            array[key] = value
+
+        def copy(self):
+            return Elements(store[self].copy())
+
+        def astype(self, dtype, *args, **kwargs):
+            return Elements(store[self].astype(dtype, *args, **kwargs))
+
+        def tolist(self):  # Python lists of Python numbers: loop code over lists is loop code
+            return store[self].tolist()
+
+        def __copy__(self):
+            return self.copy()
+
+        def __deepcopy__(self, memo):
+            return self.copy()
+
+        def __array__(self, *args, **kwargs):
+            raise refuse("넘파이 어레이로의 변환")
+
+        def __array_function__(self, func, types, args, kwargs):
+            if func in likes:
+                return func(np.empty(self.shape, self.dtype), *args[1:], **kwargs)
+            if func in sizes:
+                return sizes[func](store[self])
+            raise refuse(f"np.{getattr(func, '__name__', '?')}")
+
+        def __bool__(self):
+            raise refuse("참·거짓 판단")
+
+        def __reduce_ex__(self, protocol):
+            raise refuse("pickle")
+
+        def __repr__(self):
+            return f"<{ELEMENT_ACCESS} shape={self.shape} dtype={self.dtype}>"
+
+    def unwrap(value):
+        """A result as plain data: an ``Elements`` becomes a copy of the array it holds."""
+        if type(value) is Elements:
+            return store[value].copy()
+        if type(value) in (list, tuple):
+            return type(value)(unwrap(item) for item in value)
+        return value
+
+    return Elements, unwrap
+
+
+Elements, unwrap_elements = _element_type()
 
 
 # ----------------------------------------------------------------------------- sources
@@ -284,7 +378,10 @@ _OVERRAN = weakref.WeakSet()  # graded functions that overran their limit once: 
 
 
 def probe_call(namespace, spec, probes=None):
-    """Call one object on given arguments; record result, error, mutation and loop count.
+    """Call one object on given arguments; record result, error and mutation. With
+    ``spec["trace"]`` (the naive rule) the array arguments are given as ``Elements`` (element
+    access only), then the same call on plain arrays follows (``plain``: its result or error),
+    and the function's source and its helpers' come back for the static rule.
 
     ``spec["stand_ins"]`` names helpers the object may call that are replaced, during the call,
     by the known-good ones of the probe table (``"stand_in:<name>"``). A function that overran
@@ -296,15 +393,16 @@ def probe_call(namespace, spec, probes=None):
     stand_ins = {name: (probes or {})[STAND_IN + name] for name in spec.get("stand_ins", ())}
     snapshot = [encode(a) for a in args]
     observation = {"object": spec["object"]}
-    counter = LoopCounter() if spec.get("trace") else contextlib.nullcontext()
+    elementwise = bool(spec.get("trace"))  # the naive rule: arrays given element by element only
+    given = [Elements(a) if elementwise and type(a) is np.ndarray else a for a in args]
     started = time.perf_counter()
     try:
         if func in _OVERRAN:
             raise ProbeTimeout("앞선 호출이 시간 제한을 넘겨 다시 호출하지 않았습니다")
         with quiet(), time_limit(spec.get("seconds", CALL_SECONDS)), \
-                swapped(globals_of(func, namespace), stand_ins), counter:
-            result = func(*args, **kwargs)
-        observation["result"] = encode(result)
+                swapped(globals_of(func, namespace), stand_ins):
+            result = func(*given, **kwargs)
+        observation["result"] = encode(unwrap_elements(result) if elementwise else result)
     except ProbeTimeout as error:
         observation["error"] = {"type": "Timeout", "message": str(error)}
         try:
@@ -317,9 +415,13 @@ def probe_call(namespace, spec, probes=None):
         observation["error"] = describe_error(error)
     observation["seconds"] = time.perf_counter() - started
     observation["mutated"] = [encode(a) != s for a, s in zip(args, snapshot)]
-    if spec.get("trace"):
-        observation["events"] = counter.events
+    if elementwise:
+        observation["element_access"] = True
         observation["sources"] = collect_sources(func, namespace)
+        # The same call on plain arrays, after (a result remembered from it cannot serve the
+        # element-wise call): the naive rule asks for the same values both ways.
+        plain = probe_call(namespace, {key: value for key, value in spec.items() if key != "trace"}, probes)
+        observation["plain"] = {key: plain[key] for key in ("result", "error") if key in plain}
     return observation
 
 
@@ -396,12 +498,12 @@ def run_probe(spec, namespace, probes=GENERIC_PROBES):
         return {"ok": False, "error": describe_error(error)}
 
 
-def main(namespace, specs, out_path, tables=()):
-    """Kernel entry point: run every probe, then write the observations in one go. ``tables``
-    are the ``PROBES`` of the assignment's probe modules."""
+def run_all(namespace, specs, tables=()):
+    """Kernel entry point (``channel``'s hook calls it): every probe, observations in order.
+    ``tables`` are the ``PROBES`` of the assignment's probe modules. A function that overran
+    its limit is not called again within these probes."""
+    _OVERRAN.clear()
     probes = dict(GENERIC_PROBES)
     for table in tables:
         probes.update(table)
-    observations = [run_probe(spec, namespace, probes) for spec in specs]
-    with open(out_path, "w", encoding="utf-8") as handle:
-        json.dump(observations, handle)
+    return [run_probe(spec, namespace, probes) for spec in specs]

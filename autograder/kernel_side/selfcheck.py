@@ -207,13 +207,14 @@ def _global_names(func):
 
 
 def naive_problem(name, naive, namespace):
-    """The naive rule on one call (``judging.naive``, the hidden case's judge): no routine its
-    static rule forbids in the source (``NAIVE``, or the stricter ``naive["rule"]``), and at least
-    ``work`` lines of the student's Python run."""
+    """The naive rule on one call, by the hidden case's judge (``judging.naive``): no routine its
+    static rule forbids in the source (``NAIVE``, or ``naive["rule"]``), and the same values when
+    the arrays give their elements one at a time only as on plain arrays."""
     observation = runtime.probe_call(namespace, {"op": "call", "object": name, "args": naive["args"],
                                                  "kwargs": naive.get("kwargs", {}), "trace": True})
-    if "error" in observation:
+    plain = observation.get("plain", {})
+    if "error" in plain:
         return None  # the value checks already say why the call fails
     rule = naive_rule.Rule.from_json(naive["rule"]) if naive.get("rule") else naive_rule.NAIVE
     shapes = ", ".join(show.shape_of(runtime.decode(a)) for a in naive["args"])
-    return judging.naive(name, observation, naive["work"], rule, shapes)
+    return judging.naive(name, observation, rule, shapes)

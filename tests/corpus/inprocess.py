@@ -83,7 +83,7 @@ def observe(assignment, variant: Variant, student, solution, folder: Path, recor
             code = code_key(probe.spec, question.objects, written, assignment.probe_modules)
             entry = recordings.get(code)
             if entry is None and record:
-                entry = runtime.run_probe(probe.spec, namespace, table)
+                entry = probe.observe(lambda spec: runtime.run_probe(spec, namespace, table))
                 recordings.put(code, entry)
             if entry is None:
                 missing.append(f"{variant.name} {question.id}:{key} ({code[:12]})")
