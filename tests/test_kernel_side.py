@@ -200,3 +200,13 @@ def test_a_fingerprint_is_the_same_code_in_any_kernel_and_changes_with_it():
     patched = defined(source + "Layer.size = 4\n")  # a later cell changes the class
     assert fingerprint(patched["Layer"]) != fingerprint(first["Layer"])
     assert fingerprint(None) != fingerprint(first["helper"])
+
+
+def test_the_overran_rule_knows_every_kind_of_cell_the_kit_sends(tmp_path):
+    """Probe cells keep their own per-call limits: the rule for cells must not catch them."""
+    from autograder.engine import kernel, kernel_code
+    from autograder.kernel_side import overran
+
+    probe = kernel.probe_source([{"op": "call"}], "nonce", tmp_path / "out.json")
+    module_cell = kernel_code.cell(("autograder.kernel_side.show",), "pass")
+    assert probe.startswith(overran.KIT_CELLS) and module_cell.startswith(overran.KIT_CELLS)

@@ -10,7 +10,9 @@ alone: they have their own per-call limits and rule, so grading sees the same ca
 import os
 import sys
 
-KIT_CELL = "def _autograder_kernel_cell("  # how every cell the kit sends starts (engine/kernel_code.py)
+# How every cell the kit sends starts: module cells (engine/kernel_code.py) and probe cells
+# (engine/kernel.probe_source, the channel's audit event)
+KIT_CELLS = ("def _autograder_kernel_cell(", "__import__('sys').audit('autograder.probe'")
 REASON = "{name}: 앞선 셀에서 시간 제한을 넘긴 함수라 다시 실행하지 않았습니다"
 
 
@@ -35,7 +37,7 @@ def _install(shell):
         return None
 
     def before_cell(info=None):
-        student = not (getattr(info, "raw_cell", "") or "").startswith(KIT_CELL)
+        student = not (getattr(info, "raw_cell", "") or "").startswith(KIT_CELLS)
         sys.settrace(trace if student and codes else None)
 
     shell.events.register("pre_run_cell", before_cell)
