@@ -16,7 +16,7 @@ KIT = ROOT / "autograder"
 GENERIC = {"engine", "kernel_side", "targets", "frontends", "reports"}
 # registry: the Assignment type and the registry; data: the datasets it names
 TOP_MODULES = {"assignment": "registry", "datasets": "data", "mnist": "data", "platform_names": "names",
-               "course": "course", "intake": "intake", "cli": "cli", "__init__": "package"}
+               "course": "course", "intake": "intake", "training": "training", "cli": "cli", "__init__": "package"}
 
 # part -> the kit's parts it may import (itself and the bare package ``autograder`` always allowed)
 ALLOWED = {
@@ -25,12 +25,13 @@ ALLOWED = {
     "names": set(),
     "course": set(),  # course.toml: plain settings
     "intake": {"engine"},  # which files are submissions, and when they were submitted
+    "training": {"data", "engine", "kernel_side"},  # the MNIST training check's grader side, shared
     "engine": {"kernel_side"},
     "registry": {"engine", "data"},
     "targets": {"engine", "kernel_side", "registry", "data", "names", "course"},
     "frontends": {"engine", "kernel_side", "registry", "names"},
     "reports": {"engine", "course", "intake"},
-    "assignment": {"engine", "kernel_side", "registry", "data"},
+    "assignment": {"engine", "kernel_side", "registry", "data", "training"},
     "cli": {"engine", "kernel_side", "registry", "data", "targets", "frontends", "reports", "names", "course",
             "intake"},
     "package": set(),
