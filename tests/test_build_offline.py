@@ -137,4 +137,4 @@ def test_offline_gradescope_run_of_a_bare_zip_fails_only_the_training_case(build
     assert sum(test["max_score"] for test in questions.values()) == 100
     assert sum(test["score"] for test in questions.values()) == 90
     assert questions["q8_from_scratch"]["score"] == 22
-    assert "MNIST" in questions["q8_from_scratch"]["output"] and "불러올 수 없습니다" in questions["q8_from_scratch"]["output"]
+    assert "MNIST" in questions["q8_from_scratch"]["output"] and "MNIST 데이터를 구할 수 없어" in questions["q8_from_scratch"]["output"]

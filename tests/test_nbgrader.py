@@ -264,4 +264,4 @@ def test_autograde_export_and_feedback_give_the_expected_points(ch02, built_note
         assert page.is_file(), page
         html = page.read_text(encoding="utf-8")
         assert "<html" in html[:2000].lower() and ("[통과]" in html or "[실패]" in html)  # the kit's Korean report
-        assert "샌드박스 없이" not in html and "Traceback" not in html  # the instructor's, never the student's
+        assert "샌드박스 없이" not in html and "Traceback (most recent call last)" not in html  # the instructor's, never the student's (the page's CSS names a "Generic.Traceback" style)

@@ -99,7 +99,7 @@ def test_thieves_get_nothing_and_change_nothing_in_the_sandbox(built_tiny, tmp_p
         assert row["status"] == "ok", (hunt, row["status"])
     after = _snapshot(out)
     for name, data in before.items():  # the victim's record and the cache are as they were
-        if not name.startswith(("grades.csv", "assignment.json")):
+        if not name.startswith(("grades.csv", "assignment.json", "intake.json")):  # rewritten by each run
             assert after[name] == data, name
     assert not [name for name in after if "PLANTED" in name or name.startswith(("victim/result.json.",))]
     assert listener.received == []

@@ -198,7 +198,7 @@ def graded_cells(objects: tuple[str, ...], notebook: submission.Submission) -> l
     The first code cell (the setup cell: the self-check tool), the cells defining ``objects``
     and, transitively, every global name they read (``closure``, with bindings inside blocks
     too), every cell that changes one of those names' objects in place at top level, and every
-    cell that does not parse (its syntax error is reported as in a whole run). Demonstration
+    cell that does not parse or is too big to read (its error is reported as in a whole run). Demonstration
     cells (loading data, printing, calling the functions on examples) are left out. The whole
     notebook runs when a cell after the first does what this reading cannot follow (``exec``,
     ``globals()``, a star import, ``get_ipython()``...), or a function outside these cells
@@ -218,7 +218,7 @@ def graded_cells(objects: tuple[str, ...], notebook: submission.Submission) -> l
     for index, source in enumerate(notebook.cells):  # names bound by imports: methods of modules change nothing of ours
         imported |= _imported_names(source)
     cells, names = set(), set()
-    frontier, extra = set(objects), {0} | {index for index, fact in enumerate(facts) if not fact.parsed}
+    frontier, extra = set(objects), {0} | notebook.refused | {index for index, fact in enumerate(facts) if not fact.parsed}
     while True:
         for index in extra - cells:
             cells.add(index)

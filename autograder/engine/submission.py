@@ -46,6 +46,7 @@ class Submission:
     defined_in: dict[str, list[int]] = field(default_factory=dict)  # name -> cells defining it
     positions: list[int] = field(default_factory=list)  # per code cell: its place among all cells (from 1)
     first_lines: list[str] = field(default_factory=list)  # per code cell: its def/class line, or first line
+    refused: set[int] = field(default_factory=set)  # cells too big to read: run as a failing cell, always
 
     def label(self, index: int) -> str:
         """A code cell as the student finds it: its place among all cells (markdown included,
@@ -141,7 +142,8 @@ def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -
         reason = too_big(source)
         prepared.append(refused_cell(reason) if reason else prepare(source))
     submission = Submission(path, prepared, positions=positions,
-                            first_lines=[first_line(source[:MAX_CELL_CHARS]) for source in sources])
+                            first_lines=[first_line(source[:MAX_CELL_CHARS]) for source in sources],
+                            refused={index for index, source in enumerate(sources) if too_big(source)})
     for index, source in enumerate(sources):
         if time.monotonic() > deadline:
             raise UnreadableSubmission(f"노트북을 읽는 데 {READ_SECONDS}초가 넘게 걸려 채점하지 않았습니다.")

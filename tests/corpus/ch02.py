@@ -559,7 +559,11 @@ def naive_transpose(x)
     # The grading machine attacked, the work right (issue 22): a thread bomb and a fork bomb stopped
     # at the task limit, 5 GiB reserved in every writable folder refused, a cell too deep to parse
     # and one too long to read: every question keeps its points.
-    Variant("attacks-the-machine", "hostile", append=(machine.THREAD_BOMB, machine.FORK_BOMB, machine.FALLOCATE,
-                                                      machine.DEEP_EXPRESSION, machine.LONG_CELL),
+    # Each attack sits in a cell grading needs (it rebinds a graded name), so it is run: a
+    # demonstration cell is not run at all.
+    Variant("attacks-the-machine", "hostile", append=tuple(
+        "naive_relu = naive_relu  # 채점에 필요한 셀\n" + cell
+        for cell in (machine.THREAD_BOMB, machine.FORK_BOMB, machine.FALLOCATE)) + (
+        machine.DEEP_EXPRESSION, machine.LONG_CELL),
             status="프로세스·스레드 수 한도"),
 ]
