@@ -267,21 +267,6 @@ def _valid_key(path: Path) -> bytes | None:
         return None
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only, whole or not at all."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-
-
 class ProbeCache:
     """Observations on disk, one JSON file per key, shared by every worker of a batch.
 
@@ -312,7 +297,7 @@ class ProbeCache:
                 fcntl.flock(folder, fcntl.LOCK_EX)
                 key = _valid_key(path)
                 if key is None:
-                    _write_private(path, secrets.token_hex(32))
+                    files.write_text(path, secrets.token_hex(32), mode=0o600)
                     key = _valid_key(path)
                 if key is None:
                     raise OSError(f"the cache's signing key {path} cannot be written")

@@ -17,11 +17,13 @@ import uuid
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes, mode: int = 0o666) -> None:
+    """Write ``path`` whole or not at all, under a temporary name no other writer uses;
+    ``mode`` as for ``os.open`` (0o600: readable by its owner only, from its first byte)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        with open(temporary, "wb") as handle:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -31,8 +33,8 @@ def write_bytes(path: Path, data: bytes) -> None:
             temporary.unlink()
 
 
-def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, mode: int = 0o666) -> None:
+    write_bytes(path, text.encode("utf-8"), mode)
 
 
 def digest(path: Path) -> str:
