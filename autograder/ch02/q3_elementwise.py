@@ -17,18 +17,17 @@ def question() -> Question:
     relu = function_cases(
         "naive_relu", [Call((mixed(generator, s, k),)) for s, k in SHAPES], points=POINTS,
         bad_calls=[Call((mixed(generator, (4,), "float64"),)), Call((mixed(generator, (2, 2, 2), "float64"),))],
-        keep_dtype=True, naive=Call((mixed(generator, (6, 7), "float64"),)), naive_work=42,
+        keep_dtype=True, naive=Call((mixed(generator, (6, 7), "float64"),)),
         public=[Call((mixed(public, s, k),)) for s, k in PUBLIC_SHAPES],
         public_bad=[Call((mixed(public, (2, 3, 1), "float64"),))],  # no error without the assert
-        public_naive=(Call((mixed(public, (5, 8), "float64"),)), 40))
+        public_naive=Call((mixed(public, (5, 8), "float64"),)))
     add = function_cases(
         "naive_add", [Call((mixed(generator, s, k), mixed(generator, s, k))) for s, k in SHAPES], points=POINTS,
         bad_calls=[Call((mixed(generator, (2, 3), "float64"), mixed(generator, (3, 4), "float64"))),
                    Call((mixed(generator, (3,), "float64"), mixed(generator, (3,), "float64")))],
         keep_dtype=True, naive=Call((mixed(generator, (6, 7), "float64"), mixed(generator, (6, 7), "float64"))),
-        naive_work=42,
         public=[Call((mixed(public, s, k), mixed(public, s, k))) for s, k in PUBLIC_SHAPES],
         public_bad=[Call((mixed(public, (2, 2), "float64"), mixed(public, (3, 3), "float64")))],
-        public_naive=(Call((mixed(public, (5, 8), "float64"), mixed(public, (5, 8), "float64"))), 40))
+        public_naive=Call((mixed(public, (5, 8), "float64"), mixed(public, (5, 8), "float64"))))
     return Question(ID, "2.3 항목별 연산", ("naive_relu", "naive_add"), {**relu.probes, **add.probes},
                     relu.cases + add.cases, (relu.public, add.public))

@@ -20,8 +20,7 @@ def question() -> Question:
         bad_calls=[Call((mixed(generator, (2, 3), "float64"), mixed(generator, (4,), "float64"))),
                    Call((mixed(generator, (2, 3), "float64"), mixed(generator, (1, 3), "float64")))],
         keep_dtype=True, naive=Call((mixed(generator, (6, 7), "float64"), mixed(generator, (7,), "float64"))),
-        naive_work=42,
         public=[Call((mixed(public, s, k), mixed(public, s[1:], k))) for s, k in public_shapes],
         public_bad=[Call((mixed(public, (3, 2), "float64"), mixed(public, (3,), "float64")))],
-        public_naive=(Call((mixed(public, (5, 8), "float64"), mixed(public, (8,), "float64"))), 40))
+        public_naive=Call((mixed(public, (5, 8), "float64"), mixed(public, (8,), "float64"))))
     return Question(ID, "2.3 브로드캐스팅", ("naive_add_matrix_and_vector",), add.probes, add.cases, (add.public,))

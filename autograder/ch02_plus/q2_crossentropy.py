@@ -159,4 +159,4 @@ def public() -> PublicCheck:
                   note=CLIP_NOTE)]
     naive = Call((generator.integers(0, 7, size=PUBLIC_NAIVE_SAMPLES),
                   softmax(generator.normal(size=(PUBLIC_NAIVE_SAMPLES, 7)))))
-    return public_check(NAME, calls, unchanged=True, naive=(naive, PUBLIC_NAIVE_SAMPLES), rule=NAIVE_RULE)
+    return public_check(NAME, calls, unchanged=True, naive=naive, rule=NAIVE_RULE)

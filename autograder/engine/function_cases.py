@@ -113,8 +113,8 @@ def naive_verdict(name: str, call: Call, observation: dict, rule: naive_rule.Rul
 
 def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float],
                    bad_calls: Sequence[Call] = (), keep_dtype: bool = False, naive: Call | None = None,
-                   naive_work: int = 0, stand_ins: Sequence[str] = (), public: Sequence[Call] = (),
-                   public_bad: Sequence[Call] = (), public_naive: tuple[Call, int] | None = None,
+                   stand_ins: Sequence[str] = (), public: Sequence[Call] = (),
+                   public_bad: Sequence[Call] = (), public_naive: Call | None = None,
                    public_dtype: str | None = None,
                    rule: naive_rule.Rule = naive_rule.NAIVE) -> FunctionCases:
     """Probes, cases and the public self-check of one graded function. ``calls`` are ordered
@@ -124,7 +124,7 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
     ``public`` (at least two calls, none of them a hidden input) makes the self-check; it checks
     what the cases check: values, shape, the dtype (the input's with ``keep_dtype``, or
     ``public_dtype="reference"``: the answer key's), the input left unchanged, the asserts on
-    ``public_bad`` and the naive rule on ``public_naive`` (a call and its work). ``rule`` is the
+    ``public_bad`` and the naive rule on the call ``public_naive``. ``rule`` is the
     static rule of the naive case (the naive rule unless given)."""
     unknown = set(points) - set(CASE_KINDS)
     if unknown or ("asserts" in points) != bool(bad_calls) or ("naive" in points) != (naive is not None):
@@ -234,19 +234,19 @@ def function_cases(name: str, calls: Sequence[Call], *, points: dict[str, float]
 
 def public_check(name: str, calls: Sequence[Call], *, shape: bool = True, dtype: str | None = None,
                  unchanged: bool = False, bad_calls: Sequence[Call] = (),
-                 naive: tuple[Call, int] | None = None, helpers: Sequence[str] = (),
+                 naive: Call | None = None, helpers: Sequence[str] = (),
                  rule: naive_rule.Rule = naive_rule.NAIVE) -> PublicCheck:
     """The self-check of a function on public inputs (``kernel_side.selfcheck.function_check``):
     values (and shape), the dtype ("input": the input's, "reference": the answer key's), the
-    input left unchanged, ``bad_calls`` refused, the naive rule on ``naive`` (a call and its work;
-    ``rule``: its static rule, the hidden case's). ``helpers``: graded functions it may call; a
+    input left unchanged, ``bad_calls`` refused, the naive rule on the call ``naive`` (``rule``: its
+    static rule, the hidden case's). ``helpers``: graded functions it may call; a
     failure names them when it does."""
     if len(calls) < 2:
         raise ValueError(f"{name}: a self-check needs at least two inputs")
     spec = {"object": name, "calls": [_call_json(c) for c in calls], "shape": shape, "dtype": dtype,
             "unchanged": unchanged, "bad_calls": [_call_json(c) for c in bad_calls], "helpers": list(helpers)}
     if naive is not None:
-        spec["naive"] = {**_call_json(naive[0]), "work": naive[1]}
+        spec["naive"] = _call_json(naive)
         if rule != naive_rule.NAIVE:  # a stricter rule travels with the spec
             spec["naive"]["rule"] = rule.to_json()
     return PublicCheck(name, "function", spec, tuple(c.spec(name) for c in calls))
