@@ -430,7 +430,7 @@ def _momentum_bound(initial, steps, learning_rate, momentum):
     the magnitudes involved. Errors in the velocity carry into later velocities (times momentum)
     and into the weights (added up): a weight that nearly cancels (w + v ≈ 0) may differ by many
     times its own size, never by more than this bound."""
-    eps = float(np.finfo(initial[0].dtype).eps)
+    eps = 2 * float(np.finfo(initial[0].dtype).eps)  # both implementations round, each by up to eps
     lr_error = abs(learning_rate - float(np.float32(learning_rate)))
     momentum_error = abs(momentum - float(np.float32(momentum)))
     w = [np.asarray(x, np.float64) for x in initial]
@@ -466,6 +466,12 @@ def _cancelling_run(dtype, learning_rate, momentum, gradient):
           [[np.array([[0.64042265]]), np.array([0.10490012])], [np.array([[-0.53566937]]), np.array([0.36159505])]],
           0.001, 0.99))
 @example(_cancelling_run(np.float32, 0.1, 0.99, 3.0))
+@example(([np.array([[0.18905338], [-0.52274844]]), np.array([-0.41306354])],  # failed with one implementation's eps
+          [[np.array([[-2.44146738], [1.79970738]]), np.array([1.14416587])],
+           [np.array([[-0.32542284], [0.77380659]]), np.array([0.28121067])],
+           [np.array([[-0.55382284], [0.97756745]]), np.array([-0.31055655])],
+           [np.array([[-0.3288239], [-0.79214676]]), np.array([0.45495807])],
+           [np.array([[-0.09919805], [0.54528871]]), np.array([-0.6071857])]], 0.001, 0.99))
 def test_momentum_matches_keras_sgd_step_by_step(run):
     initial, steps, learning_rate, momentum = run
     mine = [tf.Variable(w) for w in initial]
