@@ -32,7 +32,7 @@ from corpus import tiny as corpus
 
 pytestmark = pytest.mark.slow
 
-CELL_SECONDS = 10  # no cell of the tiny notebook needs a second, even on a loaded machine
+CELL_SECONDS = 5  # no cell of the tiny notebook needs a second, even on a loaded machine; the hang costs this
 
 
 def _class(tiny, built_tiny, folder: Path) -> dict[str, dict]:
