@@ -160,6 +160,25 @@ def test_a_cell_too_deep_to_parse_is_that_cells_problem_only(tmp_path):
     assert cache._reads(deep) == set() and cache.closure(("y",), notebook) == [0, 4]
 
 
+def test_a_cell_past_ipythons_transform_limit_is_refused_without_transforming_it(monkeypatch):
+    """IPython re-tokenizes the whole cell once per special line and gives up after
+    TRANSFORM_LOOP_LIMIT of them: such a cell is known unparseable before its n² rounds."""
+    from IPython.core.inputtransformer2 import TRANSFORM_LOOP_LIMIT, TransformerManager
+
+    from autograder.engine import submission
+
+    over = "".join(f"a{i} = !true\n" for i in range(TRANSFORM_LOOP_LIMIT + 1))
+    under = "".join(f"a{i} = !true\n" for i in range(20)) + "%time x = 5 % 3\nprint?\n"
+
+    def refuse(self, cell):
+        raise AssertionError("transformed a cell IPython cannot finish")
+
+    monkeypatch.setattr(TransformerManager, "transform_cell", refuse)
+    assert submission.python_of(over) is None
+    monkeypatch.undo()
+    assert submission.python_of(under) == TransformerManager().transform_cell(under)
+
+
 def test_the_naive_rule_scan_of_a_too_deep_function_is_a_finding_not_a_crash():
     from autograder.kernel_side import naive_rule
 

@@ -18,17 +18,22 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from IPython.core.inputtransformer2 import TransformerManager
+from IPython.core.inputtransformer2 import TRANSFORM_LOOP_LIMIT, TransformerManager
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_CELL_LINES = 5_000  # the course's longest cell has under 100
 MAX_CELL_CHARS = 200_000
 MAX_CODE_CELLS = 2_000
 READ_SECONDS = 60  # reading and preparing a whole notebook (a course notebook: well under a second)
+# A line IPython's token transforms rewrite, one per round (``!cmd``, ``%magic``, ``x = !cmd``,
+# ``obj?``): each round re-tokenizes the whole cell, so a cell of n such lines costs n² and past
+# TRANSFORM_LOOP_LIMIT of them IPython gives up anyway (600 lines: 30 s to learn that).
+SPECIAL_LINE = re.compile(r"^\s*([!%?]|[\w.,\s\[\]()*]+=\s*[!%])|\?\s*$", re.MULTILINE)
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, RuntimeError, SystemError, OverflowError)
 STRIPPED_CALLS = {"fit"}  # fit(...) and anything.fit(...)
 STRIPPED_OBJECTS = {"grader"}  # grader.check(...), grader.export(...)
@@ -94,7 +99,7 @@ def refused_cell(reason: str) -> str:
 def python_of(source: str) -> str | None:
     """The cell as plain Python (IPython's transforms), or None when that is not possible or
     the cell is too big to try."""
-    if too_big(source):
+    if too_big(source) or len(SPECIAL_LINE.findall(source)) > TRANSFORM_LOOP_LIMIT:
         return None
     try:
         return TransformerManager().transform_cell(source)
