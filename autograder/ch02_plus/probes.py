@@ -20,14 +20,14 @@ grader's process, where the same probes run on the answer key.
 """
 
 import math
-import random
 import time
 
 import numpy as np
 
-from ..kernel_side.mnist_file import initial_weights, read as read_mnist
+from ..kernel_side import train
+from ..kernel_side.mnist_file import initial_weights
 from ..kernel_side.runtime import (ProbeTimeout, Unsupported, collect_sources, decode, describe_error, encode,
-                                   encode_array, lookup, quiet, training_device)
+                                   encode_array, lookup, quiet)
 
 MAX_POINTS = 200  # points a recording test function keeps
 
@@ -248,12 +248,6 @@ class Batches:
         return self.images[start:self.index], self.labels[start:self.index]
 
 
-def seed_everything(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    _tf().random.set_seed(seed)
-
-
 def train_model(update, seed, data, epochs, batch_size, learning_rate, momentum, compiled=True):
     """A fresh chapter model trained with ``update``; returns (the model, seconds).
 
@@ -265,7 +259,7 @@ def train_model(update, seed, data, epochs, batch_size, learning_rate, momentum,
     then train alike (see the seed study). The step runs under ``tf.function`` when ``compiled``."""
     tf = _tf()
     x_train, y_train = data[:2]
-    seed_everything(seed)
+    train.seed_everything(seed)
     model = Sequential([Dense(28 * 28, 512, tf.nn.relu), Dense(512, 10, tf.identity)])
     for weight, value in zip(model.weights, initial_weights(seed)):
         weight.assign(value)
@@ -289,51 +283,19 @@ def train_model(update, seed, data, epochs, batch_size, learning_rate, momentum,
     return model, time.perf_counter() - started
 
 
-def load_mnist(path=None, test=True):
-    """MNIST as the grader provides it ($MNIST_NPZ), else through Keras (its cache or its own
-    download): ``(x_train, y_train, x_test), y_test``, images (n, 784) float32 in [0, 1]; with
-    ``test=False`` only ``(x_train, y_train)`` (the training kernel's copy has no test set)."""
-    import os
-
-    path = path or os.environ.get("MNIST_NPZ")
-    try:
-        if path:
-            (x_train, y_train), (x_test, y_test) = read_mnist(path)
-        else:
-            from keras.datasets import mnist
-
-            (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    except Exception as error:
-        raise RuntimeError(f"MNIST 데이터를 불러올 수 없습니다 ({type(error).__name__}: {error})") from None
-    prepare = lambda x: x.reshape((len(x), 28 * 28)).astype("float32") / 255
-    if not test:
-        return prepare(x_train), y_train
-    return (prepare(x_train), y_train, prepare(x_test)), y_test
-
-
 def probe_train(namespace, spec):
     """One attempt of the recipe with the student's ``update_weights_momentum`` (the seed the
-    grader asks for), under ``tf.function``, eagerly when the update does not trace; the trained
-    weights back. The grader predicts the test classes and decides on a retry."""
-    device = training_device()
-    data = load_mnist(test=False)
+    grader asks for; ``train.attempt``: under ``tf.function``, eagerly when the update does not
+    trace); the trained weights back. The grader predicts the test classes and decides on a retry."""
+    data = train.training_set()
     update = lookup(namespace, "update_weights_momentum")
-    seed, compiled = spec["seed"], True
-    while True:
-        try:
-            with quiet():
-                model, seconds = train_model(update, seed, data, spec["epochs"], spec["batch_size"],
-                                             spec["learning_rate"], spec["momentum"], compiled)
-        except ProbeTimeout:
-            raise
-        except Exception:
-            if compiled:
-                compiled = False  # tracing failed: the same attempt again, eagerly
-                continue
-            raise
-        break
-    return {"seed": seed, "compiled": compiled, "seconds": seconds, "device": device,
-            "weights": [encode(w) for w in model.weights]}
+
+    def trained(compiled):
+        model, _ = train_model(update, spec["seed"], data, spec["epochs"], spec["batch_size"], spec["learning_rate"],
+                               spec["momentum"], compiled)
+        return model.weights
+
+    return train.attempt(trained, spec["seed"])
 
 
 PROBES = {
