@@ -370,7 +370,9 @@ def arguments_used(steps, got, want=None):
         (unused if same else wrong).append((name, first[name], second[name], ratio))
     if unused:
         names = ", ".join(name for name, *_ in unused)
-        return Problem(f"{names}의 값이 결과에 영향을 주지 않습니다. 전역 변수나 고정된 값이 아니라 인자의 값을 사용하세요.")
+        return Problem(f"{names}의 값이 결과에 영향을 주지 않습니다. 전역 변수나 고정된 값이 아니라 인자의 값을 사용하세요.",
+                       tuple(f"{name}: {one:g}와 {other:g}로 한 번씩 불렀는데 가중치와 속도가 똑같았습니다"
+                             for name, one, other, _ in unused))
     if wrong:
         name, one, other, ratio = wrong[0]
         return Problem(f"{name}={one:g}일 때와 {other:g}일 때 걸음(또는 속도)의 비가 {ratio:.4g}이어야 합니다: "

@@ -56,11 +56,13 @@ def numeric_gradient(spec, namespace):
     if first:
         return first
     values, got, notes = groups["values"], observed["values"], spec["notes"]
+    # The hidden cases' gate: no gradient of x's shape, nothing else is judged but x kept.
     found = judges.gradient_shape(values, got)
-    if found is None:
-        _, found = judges.relative_error(spec["bar"], values, got)
-    problems = [found, judges.same_as_reshaped(groups["ndim"], observed["ndim"]),
-                judges.step_sizes(groups["eps"], observed["eps"]), judges.x_kept(values, got)]
+    problems = [found] if found else [judges.relative_error(spec["bar"], values, got)[1],
+                                      judges.same_as_reshaped(groups["ndim"], observed["ndim"]),
+                                      judges.step_sizes(groups["eps"], observed["eps"])]
+    found = problems[0]
+    problems.append(judges.x_kept(values, got))
     return Outcome(name, ["상대 오차 < 1e-7 (float64, float32, 정수, n차원 x)", "eps 인자와 기본값", "입력 보존"],
                    [_problem(problem, notes if problem is found else ()) for problem in problems if problem is not None])
 
