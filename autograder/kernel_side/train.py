@@ -62,11 +62,10 @@ def trained_weights(weights):
     data; as they come when a shape is missing (the grader says which)."""
     free, chosen = list(weights), []
     for shape in MODEL_SHAPES:
-        match = next((w for w in free if tuple(getattr(w, "shape", ())) == shape), None)
-        if match is None:
+        index = next((i for i, w in enumerate(free) if tuple(getattr(w, "shape", ())) == shape), None)
+        if index is None:
             return [plain(w) for w in weights]
-        free.remove(match)
-        chosen.append(match)
+        chosen.append(free.pop(index))  # by position: == on variables compares elementwise
     return [plain(w) for w in chosen]
 
 
