@@ -97,7 +97,8 @@ def test_every_object_has_a_self_check_whose_modules_hold_no_probe(plus):
     from autograder.targets import selfcheck
 
     assert [[check.object for check in q.public] for q in plus.questions] == [list(q.objects) for q in plus.questions]
-    assert plus.selfcheck_modules == ("autograder.ch02_plus.selfchecks",)
+    assert plus.selfcheck_modules == ("autograder.ch02_plus.observe", "autograder.ch02_plus.judges",
+                                      "autograder.ch02_plus.selfchecks")
     source = selfcheck.setup_source(plus)
     assert "autograder.ch02_plus.selfchecks" in source and "autograder.ch02_plus.probes" not in source
     assert "def train_model" not in source and "class Batches" not in source
@@ -112,7 +113,8 @@ def test_the_probes_stay_kernel_side(plus):
         top = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
         modules = {(node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
                    for node in top for alias in node.names}
-        assert modules <= {"math", "random", "time", "numpy", "kernel_side.mnist_file", "kernel_side.runtime"}, modules
+        assert modules <= {"math", "random", "time", "contextlib", "numpy", "kernel_side.mnist_file",
+                           "kernel_side.runtime", "kernel_side", "observe"}, modules
 
 
 def test_the_seed_study_trains_what_the_check_trains():

@@ -13,7 +13,7 @@ import pytest
 
 from autograder.engine import kernel_code
 from autograder.engine.kernel import KEY_FILE, TamperedResult, channel_source, harness_source, probe_source, read_result
-from autograder.kernel_side import limits
+from autograder.kernel_side import limits, runtime
 
 
 def _code(filename: str):
@@ -210,3 +210,26 @@ def test_the_overran_rule_knows_every_kind_of_cell_the_kit_sends(tmp_path):
     probe = kernel.probe_source([{"op": "call"}], "nonce", tmp_path / "out.json")
     module_cell = kernel_code.cell(("autograder.kernel_side.show",), "pass")
     assert probe.startswith(overran.KIT_CELLS) and module_cell.startswith(overran.KIT_CELLS)
+
+
+def test_one_training_routine_for_both_assignments():
+    """Both training probes run one attempt through ``kernel_side.train`` (seeding, tf.function
+    else eager), and the weights come back as plain arrays whatever variable holds them."""
+    import inspect
+
+    import keras
+    import tensorflow as tf
+
+    from autograder.ch02 import probes as ch02_probes
+    from autograder.ch02_plus import probes as plus_probes
+    from autograder.kernel_side import mnist_file, train
+
+    for module in (ch02_probes, plus_probes):
+        source = inspect.getsource(module.probe_train)
+        assert "train.attempt(" in source and "compiled = False" not in source, module.__name__  # no retry loop of its own
+    shapes = list(reversed(mnist_file.MODEL_SHAPES))  # any order: found by shape
+    weights = [tf.Variable(np.zeros(s, np.float32)) if i % 2 else keras.Variable(np.ones(s, np.float32))
+               for i, s in enumerate(shapes)]
+    plain = train.trained_weights(weights)
+    assert [p["t"] for p in plain] == ["ndarray"] * 4
+    assert [runtime.decode(p).shape for p in plain] == list(mnist_file.MODEL_SHAPES)

@@ -242,7 +242,7 @@ def naive_softmax(x):
     ("q3_dense_backward", "dense_backward", "backward-mutates-grad-out", "직접 수정했습니다: grad_out"),
     ("q3_dense_backward", "dense_backward", "backward-tape-under-alias", "자동 미분"),
     ("q4_numeric_gradient", "numeric_gradient", "numgrad-forgets-to-restore", "상대 오차"),
-    ("q4_numeric_gradient", "numeric_gradient", "numgrad-ignores-eps", "eps=0.001"),
+    ("q4_numeric_gradient", "numeric_gradient", "numgrad-ignores-eps", "eps=0.0001"),
     ("q4_numeric_gradient", "numeric_gradient", "numgrad-restores-by-arithmetic", "비트 하나까지"),
     ("q4_numeric_gradient", "numeric_gradient", "numgrad-only-2d", "np.ndindex"),
     ("q5_momentum", "update_weights_momentum", "momentum-torch-convention", "케라스 SGD"),

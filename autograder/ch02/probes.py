@@ -9,14 +9,12 @@ notebook (the self-checks use ``observe.py`` and ``selfchecks.py`` only).
 """
 
 import math
-import random
-import time
 
 import numpy as np
 
-from ..kernel_side.mnist_file import MODEL_SHAPES, initial_weights, read as read_mnist
-from ..kernel_side.runtime import (STAND_IN, ProbeTimeout, decode, encode, encode_array, globals_of, lookup, quiet,
-                                   swapped, training_device)
+from ..kernel_side import train
+from ..kernel_side.mnist_file import initial_weights
+from ..kernel_side.runtime import STAND_IN, decode, encode, encode_array, globals_of, lookup, swapped
 from . import observe
 
 
@@ -199,31 +197,6 @@ def probe_fit(namespace, spec):
     return {"sizes": sizes}
 
 
-def _training_set():
-    """MNIST's training set as the grader serves it ($MNIST_NPZ: a copy with no test labels and,
-    in the training kernel, no test images), else through Keras: (n, 784) float32 in [0, 1]."""
-    import os
-
-    path = os.environ.get("MNIST_NPZ")
-    try:
-        if path:
-            (x_train, y_train), _ = read_mnist(path)
-        else:
-            from keras.datasets import mnist
-
-            (x_train, y_train), _ = mnist.load_data()
-    except Exception as error:
-        raise RuntimeError(f"MNIST 데이터를 불러올 수 없습니다 ({type(error).__name__}: {error})") from None
-    return x_train.reshape((len(x_train), 28 * 28)).astype("float32") / 255, y_train
-
-
-def _seed_everything(seed):
-    tf = _tf()
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
-
-
 def start_from(weights, seed):
     """Sets the model's variables (found by shape, whatever their order) to ``initial_weights(seed)``."""
     start = initial_weights(seed)
@@ -238,67 +211,35 @@ def start_from(weights, seed):
         match.assign(_tf().cast(value, match.dtype))
 
 
-def trained_weights(weights):
-    """The weights in W1, b1, W2, b2 order (found by shape, as ``start_from`` set them), plain
-    data; as they come when a shape is missing (the grader says which)."""
-    free, chosen = list(weights), []
-    for shape in MODEL_SHAPES:
-        match = next((w for w in free if tuple(getattr(w, "shape", ())) == shape), None)
-        if match is None:
-            return [_plain(w) for w in weights]
-        free.remove(match)
-        chosen.append(match)
-    return [_plain(w) for w in chosen]
-
-
-def _plain(weight):
-    """A weight as an array, whatever variable holds it (``tf.Variable``, Keras 3's
-    ``keras.Variable``): the grader checks the values, the variable's type has its own case."""
-    numpy = getattr(weight, "numpy", None)
-    return encode(np.array(numpy()) if callable(numpy) else weight)
-
-
 def probe_train(namespace, spec):
     """One attempt of the course's experiment with the student's classes and functions: a fresh
     two-layer model started from ``initial_weights(seed)``, ``fit`` for the given epochs, and the
-    trained weights back. The grader predicts the test classes itself (``autograder.training``),
-    and decides on a retry with the next seed: the test set is never in this kernel.
-
-    The training step is compiled with ``tf.function`` when it traces (about 2.4x faster on
-    CPU); otherwise it runs eagerly."""
+    trained weights back (``train.attempt``: seeded, ``tf.function`` when the step traces, about
+    2.4x faster on CPU, else eagerly). The grader predicts the test classes itself
+    (``autograder.training``), and decides on a retry with the next seed: the test set is never
+    in this kernel."""
     tf = _tf()
-    device = training_device()
-    x_train, y_train = _training_set()
+    x_train, y_train = train.training_set()
     make_layer, make_model = lookup(namespace, "NaiveDense"), lookup(namespace, "NaiveSequential")
     fit, step = lookup(namespace, "fit"), lookup(namespace, "one_training_step")
-    seed, compiled = spec["seed"], True
-    while True:
-        _seed_everything(seed)
+
+    def trained(compiled):
         model = make_model([
             make_layer(input_size=28 * 28, output_size=512, activation=tf.nn.relu),
             make_layer(input_size=512, output_size=10, activation=tf.nn.softmax),
         ])
-        start_from(list(model.weights), seed)
+        start_from(list(model.weights), spec["seed"])
         chosen = tf.function(step, reduce_retracing=True) if compiled else step
-        started = time.perf_counter()
-        try:
-            scope = globals_of(fit, namespace)
-            # The global ``model`` is the model being trained, as in the notebook: the course
-            # text's update_weights slip (model.weights) costs the update_weights cases only.
-            update_scope = globals_of(namespace.get("update_weights"), namespace)
-            with quiet(), swapped(update_scope, {"model": model}), \
-                    swapped(scope, {"one_training_step": chosen, **fresh_optimizers(scope)}):
-                fit(model, x_train, y_train, epochs=spec["epochs"], batch_size=spec["batch_size"])
-        except ProbeTimeout:
-            raise
-        except Exception:
-            if compiled:
-                compiled = False  # tracing failed: the same attempt again, eagerly
-                continue
-            raise
-        break
-    return {"seed": seed, "compiled": compiled, "seconds": time.perf_counter() - started, "device": device,
-            "weights": trained_weights(list(model.weights))}
+        scope = globals_of(fit, namespace)
+        # The global ``model`` is the model being trained, as in the notebook: the course
+        # text's update_weights slip (model.weights) costs the update_weights cases only.
+        update_scope = globals_of(namespace.get("update_weights"), namespace)
+        with swapped(update_scope, {"model": model}), \
+                swapped(scope, {"one_training_step": chosen, **fresh_optimizers(scope)}):
+            fit(model, x_train, y_train, epochs=spec["epochs"], batch_size=spec["batch_size"])
+        return model.weights
+
+    return train.attempt(trained, spec["seed"])
 
 
 PROBES = {

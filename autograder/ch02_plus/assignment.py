@@ -21,8 +21,9 @@ ASSIGNMENT = Assignment(
     notebook=ROOT / "assignments" / "ch02_plus" / "ch02_plus.ipynb",
     answer_key="solutions.ch02_plus",
     questions_factory=questions,
-    probe_modules=("autograder.ch02_plus.probes",),
+    probe_modules=("autograder.ch02_plus.observe", "autograder.ch02_plus.probes"),
     datasets=(MNIST,),  # the training check of q5
-    selfcheck_modules=("autograder.ch02_plus.selfchecks",),
+    selfcheck_modules=("autograder.ch02_plus.observe", "autograder.ch02_plus.judges",
+                       "autograder.ch02_plus.selfchecks"),
     preload=("tensorflow",),
 )

@@ -12,6 +12,7 @@ import numpy as np
 from ..kernel_side import naive_rule, show
 from ..engine.cases import Probe, ProbeKey, Verdict
 from ..kernel_side import runtime
+from . import judges
 
 SEED = 20261113  # this assignment's own
 CALLS_SECONDS = 5  # one probe of several calls on small inputs (the answer key needs milliseconds)
@@ -79,29 +80,9 @@ def calls_of(observed, group: Group) -> tuple[list | None, str]:
     return observation["groups"][group.name], ""
 
 
-def failed(call: dict) -> str | None:
-    """The Korean reason a call failed, or None."""
-    if "error" in call or "result" not in call:
-        return show.error(call)
-    return None
-
-
-def value_of(call: dict):
-    """The returned value decoded (arrays as NumPy), or None when the call failed."""
-    if failed(call):
-        return None
-    return runtime.decode(call["result"])
-
-
-def array_of(call: dict) -> np.ndarray | None:
-    """The returned value as a float64 array, or None (failed, or not numbers)."""
-    value = value_of(call)
-    if value is None or call["result"]["t"] in ("none", "bool"):
-        return None
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
+# The readers of observations live with the shared judges (kernel-side): one copy for both sides.
+failed, value_of, array_of, dtype_of, close, shown, got_text = (
+    judges.failed, judges.value_of, judges.array_of, judges.dtype_of, judges.close, judges.shown, judges.got_text)
 
 
 def scalar_of(call: dict) -> float | None:
@@ -110,36 +91,6 @@ def scalar_of(call: dict) -> float | None:
     if value is None or value.ndim != 0 or not math.isfinite(float(value)):
         return None
     return float(value)
-
-
-def dtype_of(call: dict):
-    """The dtype of a returned array or tensor, or None for any other value."""
-    if failed(call) or call["result"]["t"] not in ("ndarray", "tensor", "variable"):
-        return None
-    return np.dtype(call["result"]["dtype"])
-
-
-def close(got, want, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
-    """Same shape, finite, and equal within the tolerances (float64 cases: 1e-9 relative)."""
-    if got is None or want is None:
-        return False
-    try:
-        got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return (got.shape == want.shape and bool(np.all(np.isfinite(got)))
-            and bool(np.allclose(got, want, rtol=rtol, atol=atol)))
-
-
-def shown(names: Sequence[str], args: Sequence) -> list[str]:
-    """The inputs of a call as ``show.mismatch`` lists them (shapes first)."""
-    return [f"{name}: {value if isinstance(value, str) or value is None else show.value(value)}"
-            for name, value in zip(names, args)]
-
-
-def got_text(call: dict) -> str:
-    problem = failed(call)
-    return problem if problem else show.value(call["result"])
 
 
 # ------------------------------------------------------------------ the gate
@@ -157,3 +108,18 @@ def gated(gate: Judge, judge: Judge) -> Judge:
             return verdict
         return judge(observed, expected)
     return gated_judge
+
+
+def shared(name: str, group: Group, calls: Sequence[dict], *extra) -> Judge:
+    """A case judged by the shared judge ``judges.<name>`` (the self-check's) on one group of
+    calls: ``calls`` are the group's call specs; the answer key's observations when it ran them.
+    The judge is looked up when the case is judged (one definition, patched in tests alike)."""
+    def judge(observed, expected):
+        got, problem = calls_of(observed, group)
+        if got is None:
+            return Verdict(False, problem)
+        want = calls_of(expected, group)[0] if group.key in expected else None
+        found = getattr(judges, name)(*extra, calls, got, want)
+        return Verdict(True) if found is None else Verdict(False, found.message())
+    judge.shared = name
+    return judge

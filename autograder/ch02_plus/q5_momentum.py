@@ -8,8 +8,8 @@ known-good classes, the loss from the logits, learning rate 1e-3, momentum 0.9, 
 ``EPOCHS`` epochs, seed 0 (then 1, 2 only while the accuracy is in [``RETRY_FLOOR``, ``BAR``)).
 Correct code reaches 0.85-0.87; plain SGD (velocity never kept or never used) 0.60-0.67.
 The self-check (``selfchecks.update_weights_momentum``) takes one step on public variables with
-learning rate and momentum other than the notebook's, and compares the stored velocities and the
-weights with the answer key's. It never trains.
+learning rate and momentum other than the notebook's, and pairs of steps that change one of them,
+judged by the hidden cases' judges (``judges.py``) against the answer key's step. It never trains.
 
 Gate: one step returns without raising; otherwise no case of the question is judged."""
 
@@ -22,7 +22,8 @@ from ..kernel_side import show
 from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..engine.judges import on_probe
 from ..kernel_side import runtime
-from .common import CALLS_SECONDS, Group, calls_of, close, failed, gated, public_rng, rng
+from . import judges
+from .common import CALLS_SECONDS, Group, gated, public_rng, rng, shared
 
 ID = "q5_momentum"
 NAME = "update_weights_momentum"
@@ -49,26 +50,21 @@ def _step(weights, velocities, gradients, learning_rate, momentum) -> dict:
             "gradients": [runtime.encode(g) for g in gradients], "learning_rate": learning_rate, "momentum": momentum}
 
 
-def _arrays(step: dict, part: str) -> list[np.ndarray]:
-    return [runtime.decode_array(item) for item in step[part]]
-
-
 def question() -> Question:
     generator = rng(ID)
     w0 = [generator.normal(size=shape) for shape in SHAPES]
     v0 = [0.01 * generator.normal(size=shape) for shape in SHAPES]
     g = [generator.normal(size=shape) for shape in SHAPES]
     zeros = [np.zeros(shape) for shape in SHAPES]
-    new_velocity = [MOMENTUM * v - LEARNING_RATE * gradient for v, gradient in zip(v0, g)]
-    # (changed argument, first value, second value, ratio of the steps, velocities, gradients)
-    argument_pairs = [("learning_rate", (1e-3, 0.9), (0.05, 0.9), 50.0, zeros, g),
-                      ("momentum", (1e-3, 0.9), (1e-3, 0.5), 5 / 9, v0, zeros)]
+    # (learning_rate, momentum) twice, changing one (the step, or the velocity, scales with it),
+    # from velocities and gradients where that one alone moves the weights
+    argument_pairs = [((1e-3, 0.9), (0.05, 0.9), zeros, g), ((1e-3, 0.9), (1e-3, 0.5), v0, zeros)]
     probes = {
         # The notebook's own values (lr 1e-3, momentum 0.9): hard-coding them costs the arguments case only.
         STEPS: Probe({"op": "momentum", "limit": CALLS_SECONDS, "groups": {
             STEP.name: [_step(w0, v0, g, LEARNING_RATE, MOMENTUM)],
             ARGUMENTS.name: [_step(w0, velocities, gradients, *values)
-                             for _, first, second, _, velocities, gradients in argument_pairs for values in (first, second)],
+                             for first, second, velocities, gradients in argument_pairs for values in (first, second)],
         }}),
         # MNIST is not named here: the kernel reads $MNIST_NPZ or Keras's own (hash-checked) download.
         # One kernel call per seed; the grader predicts the test classes from the trained weights
@@ -76,64 +72,37 @@ def question() -> Question:
         TRAIN: Probe(TRAIN_SPEC, reference=False, cached=True,
                      drive=training.driver(SEEDS, BAR, RETRY_FLOOR, lambda seed: {**TRAIN_SPEC, "seed": seed})),
     }
-    def listed(arrays):
-        return "[" + "; ".join(show.value(a) for a in arrays) + "]"
+    groups = probes[STEPS].spec["groups"]
+    # What the step must leave, by Keras's rule, computed here (the judges' "want"; the
+    # self-check's is the answer key's observation recorded at build).
+    new_velocity = [MOMENTUM * v - LEARNING_RATE * gradient for v, gradient in zip(v0, g)]
+    rule = [{"weights": [runtime.encode_array(w + v) for w, v in zip(w0, new_velocity)],
+             "velocities": [runtime.encode_array(v) for v in new_velocity]}]
 
-    inputs = [f"weights: {listed(w0)}", f"velocities: {listed(v0)}", f"gradients: {listed(g)}",
-              f"learning_rate={LEARNING_RATE}, momentum={MOMENTUM}"]
+    def by_rule(name):
+        judge = shared(name, STEP, groups[STEP.name])
+
+        def ruled(observed, expected):
+            return judge(observed, {STEPS: {"ok": True, "groups": {STEP.name: rule}}})
+        ruled.shared = name
+        return ruled
 
     @on_probe(STEPS, f"{NAME}(gradients, weights, velocities, {LEARNING_RATE}, {MOMENTUM})")
     def gate(got, want):
-        [step] = got["groups"][STEP.name]
-        problem = failed(step)
+        problem = judges.step_runs(groups[STEP.name], got["groups"][STEP.name])
         if problem:
-            return Verdict(False, f"{NAME}이(가) 실행되어야 이 문제의 항목들을 채점합니다: {problem}")
-        return Verdict(True)
-
-    def weights(observed, expected):
-        [step], _ = calls_of(observed, STEP)
-        moved = [w1 - w for w1, w in zip(_arrays(step, "weights"), w0)]
-        if not all(close(m, s, atol=1e-15) for m, s in zip(moved, new_velocity)):
-            return Verdict(False, show.mismatch(inputs, "가중치의 변화 = 새 속도 momentum·v - learning_rate·g: "
-                                                        + listed(new_velocity), "가중치의 변화: " + listed(moved),
-                                                "w <- w + v (v는 새로 계산한 속도)로 가중치를 제자리에서 바꿔야 합니다."))
-        return Verdict(True)
-
-    def velocity(observed, expected):
-        [step], _ = calls_of(observed, STEP)
-        stored = _arrays(step, "velocities")
-        if not all(close(v, s, atol=1e-15) for v, s in zip(stored, new_velocity)):
-            return Verdict(False, show.mismatch(inputs, listed(new_velocity), listed(stored),
-                                                "velocities에 새 속도 v <- momentum·v - learning_rate·g를 저장해야 합니다 "
-                                                "(케라스 SGD의 약속)."))
-        return Verdict(True)
-
-    def arguments(observed, expected):
-        steps, _ = calls_of(observed, ARGUMENTS)
-        for index, (name, first, second, ratio, _, _) in enumerate(argument_pairs):
-            a, b = steps[2 * index], steps[2 * index + 1]
-            if failed(a) or failed(b):
-                return Verdict(False, failed(a) or failed(b))
-            moved_a = [w1 - w for w1, w in zip(_arrays(a, "weights"), w0)]
-            moved_b = [w1 - w for w1, w in zip(_arrays(b, "weights"), w0)]
-            by_weights = (all(np.abs(m).max() > 0 for m in moved_a)
-                          and all(close(mb, ratio * ma, atol=1e-15) for ma, mb in zip(moved_a, moved_b)))
-            va, vb = _arrays(a, "velocities"), _arrays(b, "velocities")
-            by_velocities = (all(np.abs(v).max() > 0 for v in va)
-                             and all(close(y, ratio * x, atol=1e-15) for x, y in zip(va, vb)))
-            if not (by_weights or by_velocities):
-                which = 0 if name == "learning_rate" else 1
-                return Verdict(False, f"{name}={first[which]:g}일 때와 {second[which]:g}일 때 걸음(또는 속도)의 비가 "
-                                      f"{ratio:.4g}이어야 합니다: 인자로 받은 {name}를 사용하세요 "
-                                      "(전역 변수나 고정된 값이 아니라).")
+            return Verdict(False, f"{NAME}이(가) 실행되어야 이 문제의 항목들을 채점합니다: {problem.why}")
         return Verdict(True)
 
     every = (STEPS,)
     cases = (
         # The parts weigh more than the training that confirms they work together (docs/points.md).
-        Case(f"{NAME}: 한 걸음 후 가중치 (w + 새 속도)", 10, every, gated(gate, weights)),
-        Case(f"{NAME}: 한 걸음 후 속도 (momentum·v - learning_rate·g)", 9, every, gated(gate, velocity)),
-        Case(f"{NAME}: 인자 learning_rate, momentum 사용", 5, every, gated(gate, arguments)),
+        Case(f"{NAME}: 한 걸음 후 가중치 (w + 새 속도)", 10, every,
+             gated(gate, by_rule("weights_after"))),
+        Case(f"{NAME}: 한 걸음 후 속도 (momentum·v - learning_rate·g)", 9, every,
+             gated(gate, by_rule("velocities_after"))),
+        Case(f"{NAME}: 인자 learning_rate, momentum 사용", 5, every,
+             gated(gate, shared("arguments_used", ARGUMENTS, groups[ARGUMENTS.name]))),
         Case(f"훈련: 모멘텀 SGD로 {EPOCHS} 에포크 후 테스트 정확도 ≥ {BAR}", TRAINING_POINTS, every + (TRAIN,),
              gated(gate, lambda observed, expected: training_verdict(observed[TRAIN]))),
     )
@@ -145,14 +114,19 @@ TRAINING_POINTS = 10  # at most MAX_TRAINING_POINTS (targets.points): a training
 
 def public() -> PublicCheck:
     """The self-check (``selfchecks.update_weights_momentum``): one step from non-zero velocities
-    with learning_rate 0.05 and momentum 0.8; the answer key's step comes with the spec."""
+    with learning_rate 0.05 and momentum 0.8, and pairs of steps that change one of them, judged by
+    the hidden cases' judges; the answer key's step comes with the spec."""
     generator = public_rng(ID)
     shapes = [(2, 3), (3,)]
-    step = _step([generator.normal(size=s) for s in shapes], [0.1 * generator.normal(size=s) for s in shapes],
-                 [generator.normal(size=s) for s in shapes], 0.05, 0.8)
-    probe = {"op": "momentum", "limit": CALLS_SECONDS, "groups": {STEP.name: [step]}}
-    return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:update_weights_momentum", {"object": NAME, **step},
-                       (probe,))
+    w, v, g = ([scale * generator.normal(size=s) for s in shapes] for scale in (1.0, 0.1, 1.0))
+    zeros = [np.zeros(s) for s in shapes]
+    probe = {"op": "momentum", "limit": CALLS_SECONDS, "groups": {
+        STEP.name: [_step(w, v, g, 0.05, 0.8)],
+        # (learning_rate, momentum) pairs that change one: the step (or velocity) scales with it
+        ARGUMENTS.name: [_step(w, zeros, g, 0.05, 0.8), _step(w, zeros, g, 0.2, 0.8),
+                         _step(w, v, zeros, 0.05, 0.8), _step(w, v, zeros, 0.05, 0.4)]}}
+    return PublicCheck(NAME, "autograder.ch02_plus.selfchecks:update_weights_momentum", {"object": NAME, "probe": probe},
+                       ({**probe, "groups": {STEP.name: probe["groups"][STEP.name]}},))
 
 
 def training_verdict(observation: dict) -> Verdict:

@@ -14,7 +14,8 @@ import importlib.util
 from functools import lru_cache
 
 # Generic kernel-side modules, dependencies first.
-RUNTIME = ("autograder.kernel_side.limits", "autograder.kernel_side.mnist_file", "autograder.kernel_side.runtime")
+RUNTIME = ("autograder.kernel_side.limits", "autograder.kernel_side.mnist_file", "autograder.kernel_side.runtime",
+           "autograder.kernel_side.train")
 HARNESS = ("autograder.kernel_side.harness",)
 
 
