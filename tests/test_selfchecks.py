@@ -6,6 +6,7 @@ alike; ch02_plus's wrong answers come from its corpus (``corpus/ch02_plus.py``).
 
 from __future__ import annotations
 
+import importlib
 import json
 import linecache
 from dataclasses import replace
@@ -726,7 +727,6 @@ def test_each_case_and_the_self_check_of_its_object_share_one_judge(ch02, questi
     ``judges.py``, and the self-check of its object runs that same function, found in the
     notebook by the name its spec gives; a self-check runs no judge of its own."""
     from autograder.ch02 import judges
-    from autograder.kernel_side import selfcheck as kernel_selfcheck
 
     question = ch02.question(question_id)
     checks = {check.object: check for check in question.public}
@@ -740,7 +740,8 @@ def test_each_case_and_the_self_check_of_its_object_share_one_judge(ch02, questi
         if check.check != "probes":
             continue
         assert set(check.judges) == {case.judged_by for case in shared if case.object == check.object}, check.object
-        named = [kernel_selfcheck._named(name) for _, name, _ in check.spec["judges"]]
+        module, listed = check.spec["judges"]
+        named = [getattr(importlib.import_module(module), name) for _, name, _ in listed]
         assert named == list(check.judges), check.object
         run_on_the_key = [probe for probe, used in zip(check.spec["probes"], check.spec["referenced"]) if used]
         assert run_on_the_key == list(check.probes), check.object
@@ -769,7 +770,11 @@ def test_a_judge_of_judges_py_decides_the_hidden_case_and_the_self_check(ch02, m
         return judge_question(replace(rebuilt, cases=batch_cases), observed, expected)
 
     assert all(c.passed for c in cases()) and kernel_selfcheck.probe_check(spec, namespace).passed
-    monkeypatch.setattr(judges, "batch_count", lambda spec, got, want: (False, "같은 판정", {}))
+    def batch_count(spec, got, want):
+        return False, "같은 판정", {}
+
+    batch_count.__module__ = judges.__name__  # as if written there
+    monkeypatch.setattr(judges, "batch_count", batch_count)
     [count] = [c for c in cases() if "num_batches" in c.name]
     outcome = kernel_selfcheck.probe_check(spec, namespace)
     assert not count.passed and count.message == "같은 판정"

@@ -53,8 +53,9 @@ def self_check(name: str, probes: Sequence[tuple], keep: tuple[str, ...] = ()) -
     specs = [spec for spec, *_ in probes]
     referenced = [rest[1] if len(rest) > 1 else True for _, *rest in probes]
     listed = [(index, judge, label) for index, (_, pairs, *_) in enumerate(probes) for judge, label in pairs]
+    if any(judge.__module__ != judges.__name__ for _, judge, _ in listed):
+        raise ValueError(f"{name}: a self-check runs the judges of {judges.__name__} only")
     spec = {"object": name, "tables": [observe.__name__], "probes": specs, "referenced": referenced,
-            "described": [judges.call(s) for s in specs],
-            "judges": [[index, f"{judge.__module__}:{judge.__name__}", label] for index, judge, label in listed]}
+            "judges": [judges.__name__, [[index, judge.__name__, label] for index, judge, label in listed]]}
     return PublicCheck(name, "probes", spec, tuple(s for s, used in zip(specs, referenced) if used), keep,
                        judges=tuple(judge for _, judge, _ in listed))

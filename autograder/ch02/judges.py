@@ -1,14 +1,10 @@
-"""One judge per property of the Keras model (2.1) and the from-scratch classes and functions
-(2.5), for the hidden cases (``q1_keras_mnist.py``, ``q8_from_scratch.py``, in the grader's
-process) and the notebook's self-checks (``kernel_side.selfcheck.probe_check``, in the student's
-kernel) alike: a self-check on public inputs passes or fails for the same reason as the hidden
-case on hidden inputs.
+"""One judge per property of the Keras model (2.1) and of the from-scratch network (2.5), for
+the hidden cases (``q1_keras_mnist.py``, ``q8_from_scratch.py``) and the notebook's self-checks
+(``kernel_side.selfcheck.probe_check``) alike: the same reason to pass or fail on both sides.
 
-Kernel-side (sent as text in the notebook's setup cell; standard library and NumPy only). A judge
-is a pure function ``judge(spec, got, want)`` of the probe's spec (its inputs), the student's
-observation and the answer key's (None for a probe not run on it), and returns ``(passed,
-message, detail)``: the message in Korean, showing the input, what was expected and what was got,
-shapes first. ``kernel_side.judging.probe_judge`` runs it once the probe ran.
+Kernel-side (sent as text; standard library and NumPy). ``judge(spec, got, want)``: the probe's
+spec (its inputs), the student's observation and the answer key's (None if not run on it) ->
+``(passed, message, detail)``, the message in Korean: the input, expected, got, shapes first.
 """
 
 import difflib
@@ -25,6 +21,11 @@ ACCURACY_NAMES = {"accuracy", "acc", "sparse_categorical_accuracy"}  # what Kera
 
 def _fail(message, detail=None):
     return False, message, dict(detail or {})
+
+
+def _check(passed, message):
+    """The message only on failure: a passing case says nothing."""
+    return PASS if passed else _fail(message)
 
 
 def _lines(why, given, expected, got):
@@ -74,13 +75,13 @@ def structure(spec, got, want):
 
 def units(spec, got, want):
     found, expected = [layer["units"] for layer in got["layers"]], [layer["units"] for layer in want["layers"]]
-    return found == expected, f"층의 유닛 수: 기대 {expected}, 받은 {found}", {}
+    return _check(found == expected, f"층의 유닛 수: 기대 {expected}, 받은 {found}")
 
 
 def activations(spec, got, want):
     found = [layer["activation"] for layer in got["layers"]]
     expected = [layer["activation"] for layer in want["layers"]]
-    return found == expected, f"활성화 함수: 기대 {expected}, 받은 {found}", {}
+    return _check(found == expected, f"활성화 함수: 기대 {expected}, 받은 {found}")
 
 
 def _compiled(check):
@@ -96,18 +97,18 @@ def _compiled(check):
 
 @_compiled
 def optimizer(spec, got, want):
-    return got["optimizer"] == want["optimizer"], f"옵티마이저: 기대 {want['optimizer']}, 받은 {got['optimizer']}", {}
+    return _check(got["optimizer"] == want["optimizer"], f"옵티마이저: 기대 {want['optimizer']}, 받은 {got['optimizer']}")
 
 
 @_compiled
 def loss(spec, got, want):
-    return got["loss"] == want["loss"], f"손실 함수: 기대 {want['loss']}, 받은 {got['loss']}", {}
+    return _check(got["loss"] == want["loss"], f"손실 함수: 기대 {want['loss']}, 받은 {got['loss']}")
 
 
 @_compiled
 def metrics(spec, got, want):
-    return (len(got["metrics"]) == 1 and got["metrics"][0] in ACCURACY_NAMES,
-            f"모니터링 지표: 기대 {want['metrics']}, 받은 {got['metrics']}", {})
+    return _check(len(got["metrics"]) == 1 and got["metrics"][0] in ACCURACY_NAMES,
+                  f"모니터링 지표: 기대 {want['metrics']}, 받은 {got['metrics']}")
 
 
 def output(spec, got, want):
@@ -238,9 +239,9 @@ def step_failed(got, step, call_text):
 def batch_count(spec, got, want):
     if "num_batches_error" in got:
         return _fail(f"{call(spec)}.num_batches 읽기 실패: " + show.error({"error": got["num_batches_error"]}))
-    return (got["num_batches"] == want["num_batches"],
-            _lines("num_batches는 마지막의 짧은 배치도 세야 합니다 (나눗셈의 몫이 아니라 math.ceil).",
-                   [f"호출: {call(spec)}.num_batches"], want["num_batches"], got["num_batches"]), {})
+    return _check(got["num_batches"] == want["num_batches"],
+                  _lines("num_batches는 마지막의 짧은 배치도 세야 합니다 (나눗셈의 몫이 아니라 math.ceil).",
+                         [f"호출: {call(spec)}.num_batches"], want["num_batches"], got["num_batches"]))
 
 
 def batches(spec, got, want):
@@ -330,13 +331,13 @@ def step_weights(spec, got, want):
 def fit_epochs(spec, got, want):
     seen, wanted = sum(got["sizes"]), sum(want["sizes"])  # samples trained on, whatever the batch size
     epochs, samples = spec["epochs"], len(runtime.decode(spec["labels"]))
-    return (seen == wanted, _lines("fit은 epochs번, 에포크마다 모든 배치로 훈련해야 합니다: 훈련에 쓴 샘플 수가 다릅니다.",
-                                   [f"호출: {call(spec)}, 샘플 {samples}개"],
-                                   f"{wanted} ({epochs} 에포크 × {wanted // epochs})", seen), {})
+    return _check(seen == wanted, _lines("fit은 epochs번, 에포크마다 모든 배치로 훈련해야 합니다: 훈련에 쓴 샘플 수가 다릅니다.",
+                                         [f"호출: {call(spec)}, 샘플 {samples}개"],
+                                         f"{wanted} ({epochs} 에포크 × {wanted // epochs})", seen))
 
 
 def fit_batch_size(spec, got, want):
     sizes, wanted = got["sizes"], want["sizes"]
     samples = len(runtime.decode(spec["labels"]))
-    return (sizes == wanted, _lines("batch_size를 BatchGenerator에 넘겨야 합니다: one_training_step이 받은 배치의 크기가 "
-                                    "다릅니다.", [f"호출: {call(spec)}, 샘플 {samples}개"], wanted, sizes), {})
+    return _check(sizes == wanted, _lines("batch_size를 BatchGenerator에 넘겨야 합니다: one_training_step이 받은 배치의 "
+                                          "크기가 다릅니다.", [f"호출: {call(spec)}, 샘플 {samples}개"], wanted, sizes))

@@ -195,7 +195,8 @@ def fresh_optimizers(namespace):
 def probe_keras_model(namespace, spec):
     """Structure of ``build_model()`` and its output on a small batch."""
     _tf().keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
-    return keras_model(lookup(namespace, "build_model")(), decode(spec["batch"]))
+    # float32 as the model takes it: the self-check's batch travels as bytes (0-255)
+    return keras_model(lookup(namespace, "build_model")(), np.asarray(decode(spec["batch"]), dtype=np.float32))
 
 
 def probe_naive_dense(namespace, spec):

@@ -57,7 +57,7 @@ def question() -> Question:
         unchanged,
         *model_cases,
     )
-    public_batch = public.random((2, 784)).astype(np.float32)
+    public_batch = public.integers(0, 256, (1, 784)).astype(np.uint8)  # one byte a pixel: the setup cell carries it
     labels = {judges.structure: "층 구조", judges.units: "유닛 수", judges.activations: "활성화 함수",
               judges.optimizer: "컴파일 설정", judges.loss: "컴파일 설정", judges.metrics: "컴파일 설정",
               judges.output: "출력"}

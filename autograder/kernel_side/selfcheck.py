@@ -113,17 +113,12 @@ def stopped(name, observations):
 # ----------------------------------------------------------------------------- the assignment's own probes
 
 
-def _named(name):
-    """``"<module>:<function>"`` of the kit, from the notebook's copy of the module."""
-    module, function = name.split(":")
-    return getattr(importlib.import_module(PREFIX + module), function)
-
-
 def probe_check(spec, namespace):
     """An object checked by the assignment's own probes on public inputs (``spec["probes"]``, run
     with the ``PROBES`` of the modules ``spec["tables"]``) and judged by the hidden cases' judges
-    (``spec["judges"]``: probe index, ``"<module>:<function>"``, what it checks) against the answer
-    key's observations of the same probes, through ``judging.probe_judge`` as the hidden cases are.
+    (``spec["judges"]``: their module, then per judge the probe's index, the function's name and
+    what it checks) against the answer key's observations of the same probes, through
+    ``judging.probe_judge`` as the hidden cases are; the module's ``call(probe)`` words the call.
     A problem whose cause is a value judged wrong elsewhere (``needs_values``) is said only alone."""
     name = spec["object"]
     if name not in namespace:
@@ -137,11 +132,14 @@ def probe_check(spec, namespace):
         return first
     recorded = iter(spec["expected"])  # the answer key's, for the probes run on it
     wants = [next(recorded) if used else None for used in spec["referenced"]]
+    module, listed = spec["judges"]
+    judges = importlib.import_module(PREFIX + module)
     failed, checked = [], []
-    for index, judge, label in spec["judges"]:
+    for index, judge, label in listed:
         checked += [label] if label not in checked else []
-        passed, message, detail = judging.probe_judge(_named(judge), name, spec["described"][index],
-                                                      spec["probes"][index], observations[index], wants[index])
+        probe = spec["probes"][index]
+        passed, message, detail = judging.probe_judge(getattr(judges, judge), name, judges.call(probe), probe,
+                                                      observations[index], wants[index])
         if not passed and message not in [m for m, _ in failed]:
             failed.append((message, detail.get("cause")))
     if any(cause != "needs_values" for _, cause in failed):
