@@ -790,3 +790,12 @@ def test_the_notebook_carries_no_known_good_stand_in(ch02):
     assert "autograder.ch02.probes" not in source and "autograder.ch02.selfchecks" not in source
     for answer in ("class _Layer", "def _sgd_update", "class _Batches", "def _naive_vector_dot"):
         assert answer not in source
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_the_setup_cell_fits_the_graders_cell_limit(setup_cells, assignment_id):
+    """A graded notebook runs its setup cell: one too long to read is not run (``submission``)."""
+    from autograder.engine.submission import MAX_CELL_CHARS
+
+    source, _ = setup_cells(assignment_id)
+    assert len(source) < MAX_CELL_CHARS
