@@ -6,8 +6,10 @@ alike; ch02_plus's wrong answers come from its corpus (``corpus/ch02_plus.py``).
 
 from __future__ import annotations
 
+import importlib
 import json
 import linecache
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -212,6 +214,58 @@ def fit(model, images, labels, epochs, batch_size=128):
             images_batch, labels_batch = batch_generator.next()
             loss = one_training_step(model, images_batch, labels_batch)
 """, "batch_size"),  # the course text's slip
+    ("q8_from_scratch", "fit", """
+def fit(model, images, labels, epochs, batch_size=128):
+    batch_generator = BatchGenerator(images, labels, batch_size)
+    for batch_counter in range(batch_generator.num_batches):
+        images_batch, labels_batch = batch_generator.next()
+        loss = one_training_step(model, images_batch, labels_batch)
+""", "epochs번"),  # one epoch only
+    ("q8_from_scratch", "NaiveDense", """
+class NaiveDense:
+    def __init__(self, input_size, output_size, activation):
+        self.activation = activation
+        self.W = tf.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
+        self.b = tf.Variable(tf.zeros((output_size,)))
+
+    def __call__(self, inputs):
+        return tf.matmul(inputs, self.W) + self.b
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+""", "activation(matmul(inputs, W) + b)"),  # forgets the activation
+    ("q8_from_scratch", "BatchGenerator", """
+class BatchGenerator:
+    def __init__(self, images, labels, batch_size=128):
+        self.index, self.images, self.labels, self.batch_size = 0, images, labels, batch_size
+        self.num_batches = math.ceil(len(images) / batch_size)
+
+    def next(self):
+        images = self.images[self.index : self.index + self.batch_size]
+        labels = self.labels[self.index : self.index + self.batch_size]
+        return images, labels
+""", "다음 배치"),  # never moves on
+    ("q8_from_scratch", "update_weights", """
+def update_weights(gradients, weights):
+    for g, w in zip(gradients, weights):
+        w.assign_sub(g * 1e-2)
+""", "learning_rate=0.001"),  # another learning rate
+    ("q8_from_scratch", "one_training_step", """
+def one_training_step(model, images_batch, labels_batch):
+    with tf.GradientTape() as tape:
+        predictions = model(images_batch)
+        loss = tf.reduce_sum(tf.keras.losses.sparse_categorical_crossentropy(labels_batch, predictions))
+    gradients = tape.gradient(loss, model.weights)
+    update_weights(gradients, model.weights)
+    return loss
+""", "평균 손실"),  # the sum, not the mean
+    ("q1_keras_mnist", "build_model", """
+def build_model():
+    model = keras.Sequential([layers.Dense(256, activation="relu"), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+""", "유닛 수"),
 ]
 
 
@@ -662,3 +716,86 @@ def test_an_object_under_a_near_name_is_named(ch02, notebook, setup_cell):
     run_cell(notebook, "def native_relu(x):\n    return x\n", str(setup_cell[1] / "cell_native.py"))
     text = notebook["grader"].check("q3_elementwise", notebook).text()
     assert "native_relu이(가) 정의되어 있습니다. 채점하는 이름은 naive_relu입니다" in text, text
+
+
+# ---------------------------------------------------------------- one check, one definition
+
+
+@pytest.mark.parametrize("question_id", ["q1_keras_mnist", "q8_from_scratch"])
+def test_each_case_and_the_self_check_of_its_object_share_one_judge(ch02, question_id):
+    """Every case of the Keras model and of 2.5 (the training aside) wraps one judge of
+    ``judges.py``, and the self-check of its object runs that same function, found in the
+    notebook by the name its spec gives; a self-check runs no judge of its own."""
+    from autograder.ch02 import judges
+
+    question = ch02.question(question_id)
+    checks = {check.object: check for check in question.public}
+    shared = [case for case in question.cases if case.judged_by is not None]
+    others = [case.name for case in question.cases if case.judged_by is None and case.object != "preprocess_images"]
+    assert others == ([] if question_id == "q1_keras_mnist" else ["훈련: 10 에포크 후 테스트 정확도 ≥ 0.8"])
+    for case in shared:
+        assert case.judged_by.__module__ == judges.__name__, case.name
+        assert case.judged_by in checks[case.object].judges, case.name
+    for check in question.public:
+        if check.check != "probes":
+            continue
+        assert set(check.judges) == {case.judged_by for case in shared if case.object == check.object}, check.object
+        module, listed = check.spec["judges"]
+        named = [getattr(importlib.import_module(module), name) for _, name, _ in listed]
+        assert named == list(check.judges), check.object
+        run_on_the_key = [probe for probe, used in zip(check.spec["probes"], check.spec["referenced"]) if used]
+        assert run_on_the_key == list(check.probes), check.object
+
+
+def test_a_judge_of_judges_py_decides_the_hidden_case_and_the_self_check(ch02, monkeypatch):
+    """Change a judge and both sides change, on the answer key itself: the hidden case (built
+    again) and the self-check of its object."""
+    from autograder.ch02 import judges
+    from autograder.engine.cases import judge_question
+    from autograder.engine.grade import expected_observations, probe_table
+    from autograder.kernel_side import selfcheck as kernel_selfcheck
+
+    namespace, table = ch02.answer_key_namespace(), probe_table(ch02)
+    question = ch02.question("q8_from_scratch")
+    specs = {key: spec for key, spec in question.specs.items() if key.target == "BatchGenerator"}
+    observed = {key: runtime.run_probe(spec, namespace, table) for key, spec in specs.items()}
+    expected = expected_observations(ch02)["q8_from_scratch"]
+    [(_, spec)] = [found for found in selfcheck.public_specs(ch02, question) if found[0] == "BatchGenerator"]
+
+    def cases():
+        from autograder.ch02 import q8_from_scratch
+
+        rebuilt = q8_from_scratch.question()
+        batch_cases = tuple(c for c in rebuilt.cases if c.object == "BatchGenerator")
+        return judge_question(replace(rebuilt, cases=batch_cases), observed, expected)
+
+    assert all(c.passed for c in cases()) and kernel_selfcheck.probe_check(spec, namespace).passed
+    def batch_count(spec, got, want):
+        return False, "같은 판정", {}
+
+    batch_count.__module__ = judges.__name__  # as if written there
+    monkeypatch.setattr(judges, "batch_count", batch_count)
+    [count] = [c for c in cases() if "num_batches" in c.name]
+    outcome = kernel_selfcheck.probe_check(spec, namespace)
+    assert not count.passed and count.message == "같은 판정"
+    assert not outcome.passed and outcome.problems == [("같은 판정", [])]
+
+
+def test_the_notebook_carries_no_known_good_stand_in(ch02):
+    """The self-checks ship the observation code and the judges; the probes with known-good
+    stand-ins (answers of a sort) stay out of the student notebook, and only the answer key's
+    observations of public probes travel with it."""
+    source = selfcheck.setup_source(ch02)
+    assert "autograder.ch02.judges" in source and "autograder.ch02.observe" in source
+    assert "autograder.ch02.probes" not in source and "autograder.ch02.selfchecks" not in source
+    for answer in ("class _Layer", "def _sgd_update", "class _Batches", "def _naive_vector_dot"):
+        assert answer not in source
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_the_setup_cell_fits_the_graders_cell_limit(setup_cells, assignment_id):
+    """A graded notebook runs its setup cell: one too long to read is not run (``submission``)."""
+    from autograder.engine.submission import MAX_CELL_CHARS
+
+    source, _ = setup_cells(assignment_id)
+    assert len(source) < MAX_CELL_CHARS

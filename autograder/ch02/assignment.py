@@ -25,6 +25,6 @@ ASSIGNMENT = Assignment(
     questions_factory=questions,
     probe_modules=("autograder.ch02.observe", "autograder.ch02.probes"),
     datasets=(MNIST,),
-    selfcheck_modules=("autograder.ch02.observe", "autograder.ch02.selfchecks"),
+    selfcheck_modules=("autograder.ch02.observe", "autograder.ch02.judges"),
     preload=("tensorflow",),
 )

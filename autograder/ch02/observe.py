@@ -1,6 +1,8 @@
-"""How the chapter-2 objects are looked at, for the hidden probes (``probes.py``) and the
-notebook's self-checks (``selfchecks.py``) alike: a Keras model's structure and compile
-settings, a batch generator's batches, what an update, a training step and ``fit`` do.
+"""How the chapter-2 objects are looked at, for the hidden probes and the notebook's
+self-checks alike: a Keras model's structure and compile settings, a layer's weights and
+output, a batch generator's batches, what an update, a training step and ``fit`` do. The probes
+that need no stand-in are here (``PROBES``), and the self-checks' variants of those that do,
+with neutral stand-ins: the same observations, judged by the same judges (``judges.py``).
 
 Kernel-side (sent as text; NumPy, TensorFlow only inside the functions that need it). Nothing
 here is an answer: it only calls the graded objects (the student's, or the answer key's when
@@ -12,7 +14,8 @@ import types
 
 import numpy as np
 
-from ..kernel_side.runtime import decode, describe_error, encode, encode_array, swapped, tensor_kind_of
+from ..kernel_side.runtime import (decode, describe_error, encode, encode_array, globals_of, lookup, swapped,
+                                   tensor_kind_of)
 
 
 def _tf():
@@ -128,6 +131,133 @@ def update(update_weights, scope, weights, gradients, global_model):
             "global": [encode_array(np.asarray(w)) for w in model.weights]}
 
 
+def sequential(cls, layers, inputs):
+    """``cls(layers)``: its weights (each kind and values), whether they are the layers' own
+    objects, and its output on ``inputs``, observed apart (a failure costs its own cases only)."""
+    model = cls(layers)
+    own = [w for layer in layers for w in layer.weights]
+    found = {}
+    step(found, "weights", lambda: weights_payload(list(model.weights)))
+    step(found, "same_objects", lambda: [any(w is k for k in own) for w in model.weights])
+    step(found, "output", lambda: encode_array(np.asarray(model(inputs))))
+    return found
+
+
+def step(found, key, run):
+    """``found[key] = run()``, or the error as ``found[key + "_error"]``: each property is
+    observed on its own, so a bug in one step costs that step's cases only."""
+    try:
+        found[key] = run()
+    except Exception as error:
+        found[key + "_error"] = step_error(error)
+
+
+def training_step(one_training_step, scope, model, update, images, labels):
+    """One ``one_training_step(model, images, labels)`` with the global ``update_weights``
+    replaced by ``update``: the loss returned and the model's weights afterwards."""
+    with swapped(scope, {"update_weights": update}):
+        loss = one_training_step(model, images, labels)
+    return {"loss": encode(loss), "weights": [encode_array(np.asarray(w)) for w in model.weights]}
+
+
+def fit_sizes(fit, scope, model, generator, images, labels, epochs, batch_size):
+    """The batch sizes ``fit`` hands to ``one_training_step`` (a counter, nothing trained),
+    with ``BatchGenerator`` replaced by ``generator``."""
+    sizes = []
+
+    def record_step(model, images_batch, labels_batch):
+        sizes.append(int(len(images_batch)))
+        if len(sizes) > 10_000:
+            raise RuntimeError("one_training_step가 너무 많이 호출되었습니다")
+        return _tf().constant(0.5)
+
+    with swapped(scope, {"one_training_step": record_step, "BatchGenerator": generator}):
+        fit(model, images, labels, epochs=epochs, batch_size=batch_size)
+    return {"sizes": sizes}
+
+
+def fresh_optimizers(namespace):
+    """New copies of Keras optimizers found in the namespace: a Keras 3 optimizer only
+    updates the variables it was first built with, and the probes use new variables."""
+    tf = _tf()
+    fresh = {}
+    for name, value in list(namespace.items()):
+        if isinstance(value, tf.keras.optimizers.Optimizer):
+            fresh[name] = type(value).from_config(value.get_config())
+    return fresh
+
+
+# ----------------------------------------------------------------------------- the probes
+# Probes with no stand-in run the same on the hidden inputs and on the self-checks' public ones;
+# ``probes.py`` adds those that need a known-good stand-in (never sent to a student notebook).
+
+
+def probe_keras_model(namespace, spec):
+    """Structure of ``build_model()`` and its output on a small batch."""
+    _tf().keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
+    # float32 as the model takes it: the self-check's batch travels as bytes (0-255)
+    return keras_model(lookup(namespace, "build_model")(), np.asarray(decode(spec["batch"]), dtype=np.float32))
+
+
+def probe_naive_dense(namespace, spec):
+    """The layer built (a failure here stops everything, said once), then its weights and its
+    output observed apart."""
+    tf = _tf()
+    tf.random.set_seed(spec["seed"])
+    layer = lookup(namespace, "NaiveDense")(
+        input_size=spec["input_size"], output_size=spec["output_size"], activation=tf.nn.relu)
+    found = {}
+    step(found, "weights", lambda: weights_payload(list(layer.weights)))
+    step(found, "output", lambda: encode_array(np.asarray(layer(decode(spec["inputs"])))))
+    return found
+
+
+def probe_batch_generator(namespace, spec):
+    images, labels = decode(spec["images"]), decode(spec["labels"])
+    return batches(lookup(namespace, "BatchGenerator"), images, labels, spec.get("batch_size"),
+                   spec.get("next_calls"))
+
+
+class Holder:
+    """A global ``model`` that only holds weights (the decoy of ``update_weights``)."""
+
+    def __init__(self, weights):
+        self.weights = weights
+
+
+def probe_update_weights(namespace, spec):
+    """``update_weights`` on given weights while the global ``model`` holds those same weights
+    ("given": only the update itself is judged) or a decoy ("decoy": it must stay as it was)."""
+    function = lookup(namespace, "update_weights")
+    scope = globals_of(function, namespace)
+    decoy = Holder([_tf().Variable(decode(w)) for w in spec["decoy"]]) if spec.get("global_model") == "decoy" else None
+    with swapped(scope, fresh_optimizers(scope)):
+        # Raw values only: the comparison happens in the grader's process, out of reach of a
+        # patched NumPy in this one.
+        return update(function, scope, [decode(w) for w in spec["weights"]],
+                      [decode(g) for g in spec["gradients"]], decoy)
+
+
+# The self-checks' stand-ins: neutral helpers, not answers, so the same observations as the
+# hidden probes' can be made in a student notebook.
+
+
+class ScaleLayer:
+    """A layer that is not a dense layer: x * factor + shift, with weights of its own (unused)."""
+
+    def __init__(self, factor, shift, shapes):
+        tf = _tf()
+        self.factor, self.shift = factor, shift
+        self._weights = [tf.Variable(np.full(shape, 0.5, np.float32)) for shape in shapes]
+
+    def __call__(self, x):
+        return np.asarray(x) * self.factor + self.shift
+
+    @property
+    def weights(self):
+        return self._weights
+
+
 class SoftmaxModel:
     """A one-matrix model, softmax(x W), for checking a training step on its own."""
 
@@ -143,45 +273,55 @@ class SoftmaxModel:
         return [self.W]
 
 
-def training_step(step, scope, W, images, labels):
-    """One ``one_training_step(model, images, labels)`` on a ``SoftmaxModel``, with
-    ``update_weights`` replaced by a recorder: the loss returned and the update asked for."""
-    model = SoftmaxModel(W)
-    calls = []
-
-    def record(gradients, weights):
-        calls.append({"gradients": [None if g is None else encode_array(np.asarray(g)) for g in gradients],
-                      "same_weights": len(weights) == len(model.weights)
-                      and all(a is b for a, b in zip(weights, model.weights))})
-
-    with swapped(scope, {"update_weights": record}):
-        loss = step(model, images, labels)
-    return {"loss": encode(loss), "calls": calls}
+def write_gradients(gradients, weights):
+    """Not an update: each weight takes its gradient's value, so the weights afterwards show
+    which gradients reached which weights."""
+    for gradient, weight in zip(gradients, weights):
+        weight.assign(gradient)
 
 
-def fit_calls(fit, scope, images, labels, epochs, batch_size, num_batches):
-    """``fit(model, images, labels, epochs, batch_size)`` with ``BatchGenerator`` replaced by a
-    recorder of the batch sizes asked for (each giving ``num_batches`` one-sample batches) and
-    ``one_training_step`` by a counter."""
-    generators, steps = [], []
+class FirstBatches:
+    """Not a batch generator: ``len(images) // batch_size`` batches, each the first
+    ``batch_size`` samples, so the sizes ``fit`` trains on show the batch size it asked for."""
 
-    class Recorder:
-        def __init__(self, images, labels, batch_size=128):
-            generators.append(int(batch_size))
-            self.images, self.labels, self.num_batches = images, labels, num_batches
+    def __init__(self, images, labels, batch_size=128):
+        self.images, self.labels, self.batch_size = images, labels, batch_size
+        self.num_batches = len(images) // batch_size
 
-        def next(self):
-            return self.images[:1], self.labels[:1]
+    def next(self):
+        return self.images[:self.batch_size], self.labels[:self.batch_size]
 
-    def step(model, images_batch, labels_batch):
-        steps.append(int(len(images_batch)))
-        if len(steps) > 10_000:
-            raise RuntimeError("one_training_step가 너무 많이 호출되었습니다")
-        return _tf().constant(0.5)
 
-    with swapped(scope, {"BatchGenerator": Recorder, "one_training_step": step}):
-        fit(types.SimpleNamespace(weights=[]), images, labels, epochs=epochs, batch_size=batch_size)
-    return {"generators": generators, "steps": len(steps)}
+def probe_scaled_sequential(namespace, spec):
+    """``NaiveSequential`` (as ``probes.probe_naive_sequential``) on ``ScaleLayer``s."""
+    layers = [ScaleLayer(layer["factor"], layer["shift"], layer["shapes"]) for layer in spec["layers"]]
+    return sequential(lookup(namespace, "NaiveSequential"), layers, decode(spec["inputs"]))
+
+
+def probe_softmax_training_step(namespace, spec):
+    """``one_training_step`` (as ``probes.probe_training_step``) on a ``SoftmaxModel``, with
+    ``write_gradients`` as ``update_weights``."""
+    function = lookup(namespace, "one_training_step")
+    return training_step(function, globals_of(function, namespace), SoftmaxModel(decode(spec["W"])),
+                         write_gradients, decode(spec["images"]), decode(spec["labels"]))
+
+
+def probe_fit_first_batches(namespace, spec):
+    """``fit`` (as ``probes.probe_fit``) with ``FirstBatches`` as ``BatchGenerator``."""
+    function = lookup(namespace, "fit")
+    return fit_sizes(function, globals_of(function, namespace), Holder([]), FirstBatches, decode(spec["images"]),
+                     decode(spec["labels"]), spec["epochs"], spec["batch_size"])
+
+
+PROBES = {
+    "keras_model": probe_keras_model,
+    "naive_dense": probe_naive_dense,
+    "batch_generator": probe_batch_generator,
+    "update_weights": probe_update_weights,
+    "scaled_sequential": probe_scaled_sequential,
+    "softmax_training_step": probe_softmax_training_step,
+    "fit_first_batches": probe_fit_first_batches,
+}
 
 
 def decoded(spec, *names):

@@ -1,33 +1,25 @@
-"""The chapter-2 assignment's own probes: the Keras model of 2.1 and the from-scratch model of
-2.5 (known-good stand-ins, so each class and function is checked on its own, and the
-training check).
+"""The chapter-2 assignment's probes that need a known-good stand-in (so each class and
+function of 2.5 is checked on its own) and the training check; the others are in ``observe.py``.
 
 Kernel-side: sent into the student's kernel as text with the generic runtime; imported
 normally in the grader's process, where the same probes run on the answer key. The
 known-good stand-ins here are answers of a sort: this module is never put in a student
-notebook (the self-checks use ``observe.py`` and ``selfchecks.py`` only).
+notebook (the self-checks use ``observe.py`` and ``judges.py`` only).
 """
 
 import math
 
-import numpy as np
-
 from ..kernel_side import train
 from ..kernel_side.mnist_file import initial_weights
-from ..kernel_side.runtime import STAND_IN, decode, encode, encode_array, globals_of, lookup, swapped
+from ..kernel_side.runtime import STAND_IN, decode, globals_of, lookup, swapped
 from . import observe
+from .observe import fresh_optimizers
 
 
 def _tf():
     import tensorflow as tf
 
     return tf
-
-
-def probe_keras_model(namespace, spec):
-    """Structure of ``build_model()`` and its output on a small batch."""
-    _tf().keras.utils.set_random_seed(0)  # the same initial weights every time: a reproducible output
-    return observe.keras_model(lookup(namespace, "build_model")(), decode(spec["batch"]))
 
 
 class _Layer:
@@ -59,28 +51,6 @@ class _Model:
         return [w for layer in self.layers for w in layer.weights]
 
 
-def _step(found, key, run):
-    """``found[key] = run()``, or the error as ``found[key + "_error"]``: each property is
-    observed on its own, so a bug in one step costs that step's cases only."""
-    try:
-        found[key] = run()
-    except Exception as error:
-        found[key + "_error"] = observe.step_error(error)
-
-
-def probe_naive_dense(namespace, spec):
-    """The layer built (a failure here stops everything, said once), then its weights and its
-    output observed apart."""
-    tf = _tf()
-    tf.random.set_seed(spec["seed"])
-    layer = lookup(namespace, "NaiveDense")(
-        input_size=spec["input_size"], output_size=spec["output_size"], activation=tf.nn.relu)
-    found = {}
-    _step(found, "weights", lambda: observe.weights_payload(list(layer.weights)))
-    _step(found, "output", lambda: encode_array(np.asarray(layer(decode(spec["inputs"])))))
-    return found
-
-
 def _activation(name):
     tf = _tf()
     return {"relu": tf.nn.relu, "softmax": tf.nn.softmax}[name]
@@ -92,56 +62,8 @@ def _known_model(spec):
 
 
 def probe_naive_sequential(namespace, spec):
-    known = _known_model(spec)
-    model = lookup(namespace, "NaiveSequential")(known.layers)
-    found = {}
-    _step(found, "weights", lambda: observe.weights_payload(list(model.weights)))
-    _step(found, "same_objects", lambda: [any(w is k for k in known.weights) for w in model.weights])
-    _step(found, "output", lambda: encode_array(np.asarray(model(decode(spec["inputs"])))))
-    return found
-
-
-def probe_batch_generator(namespace, spec):
-    images, labels = decode(spec["images"]), decode(spec["labels"])
-    return observe.batches(lookup(namespace, "BatchGenerator"), images, labels, spec.get("batch_size"),
-                           spec.get("next_calls"))
-
-
-def fresh_optimizers(namespace):
-    """New copies of Keras optimizers found in the namespace: a Keras 3 optimizer only
-    updates the variables it was first built with, and the probes use new variables."""
-    tf = _tf()
-    fresh = {}
-    for name, value in list(namespace.items()):
-        if isinstance(value, tf.keras.optimizers.Optimizer):
-            fresh[name] = type(value).from_config(value.get_config())
-    return fresh
-
-
-def probe_update_weights(namespace, spec):
-    """``update_weights`` on given weights while the global ``model`` holds those same weights
-    ("given": only the update itself is judged) or a decoy ("decoy": it must stay as it was)."""
-    update = lookup(namespace, "update_weights")
-    scope = globals_of(update, namespace)
-    decoy = _known_model(spec["decoy"]) if spec.get("global_model") == "decoy" else None
-    with swapped(scope, fresh_optimizers(scope)):
-        # Raw values only: the comparison happens in the grader's process, out of reach of a
-        # patched NumPy in this one.
-        return observe.update(update, scope, [decode(w) for w in spec["weights"]],
-                              [decode(g) for g in spec["gradients"]], decoy)
-
-
-def probe_public_training_step(namespace, spec):
-    """The self-check's training step (``observe.training_step``), on the answer key."""
-    step = lookup(namespace, "one_training_step")
-    return observe.training_step(step, globals_of(step, namespace), *observe.decoded(spec, "W", "images", "labels"))
-
-
-def probe_public_fit(namespace, spec):
-    """The self-check's ``fit`` (``observe.fit_calls``), on the answer key."""
-    fit = lookup(namespace, "fit")
-    return observe.fit_calls(fit, globals_of(fit, namespace), *observe.decoded(spec, "images", "labels"),
-                             spec["epochs"], spec["batch_size"], spec["num_batches"])
+    """``NaiveSequential`` on known-good dense layers (``observe.sequential``)."""
+    return observe.sequential(lookup(namespace, "NaiveSequential"), _known_model(spec).layers, decode(spec["inputs"]))
 
 
 def _naive_vector_dot(x, y):
@@ -160,12 +82,11 @@ def _sgd_update(gradients, weights):
 
 
 def probe_training_step(namespace, spec):
+    """``one_training_step`` on a known-good model, with a known-good ``update_weights``
+    (``observe.training_step``)."""
     step = lookup(namespace, "one_training_step")
-    model = _known_model(spec)
-    images, labels = decode(spec["images"]), decode(spec["labels"])
-    with swapped(globals_of(step, namespace), {"update_weights": _sgd_update}):
-        loss = step(model, images, labels)
-    return {"loss": encode(loss), "weights": [encode_array(np.asarray(w)) for w in model.weights]}
+    return observe.training_step(step, globals_of(step, namespace), _known_model(spec), _sgd_update,
+                                 decode(spec["images"]), decode(spec["labels"]))
 
 
 class _Batches:
@@ -181,20 +102,11 @@ class _Batches:
 
 
 def probe_fit(namespace, spec):
-    """The batch sizes ``fit`` hands to ``one_training_step`` (recorded, not trained on)."""
+    """The batch sizes ``fit`` hands to ``one_training_step`` with a known-good ``BatchGenerator``
+    (``observe.fit_sizes``: recorded, not trained on)."""
     fit = lookup(namespace, "fit")
-    sizes = []
-
-    def record_step(model, images_batch, labels_batch):
-        sizes.append(int(len(images_batch)))
-        if len(sizes) > 10_000:
-            raise RuntimeError("one_training_step가 너무 많이 호출되었습니다")
-        return _tf().constant(0.5)
-
-    images, labels = decode(spec["images"]), decode(spec["labels"])
-    with swapped(globals_of(fit, namespace), {"one_training_step": record_step, "BatchGenerator": _Batches}):
-        fit(_Model([]), images, labels, epochs=spec["epochs"], batch_size=spec["batch_size"])
-    return {"sizes": sizes}
+    return observe.fit_sizes(fit, globals_of(fit, namespace), _Model([]), _Batches, decode(spec["images"]),
+                             decode(spec["labels"]), spec["epochs"], spec["batch_size"])
 
 
 def start_from(weights, seed):
@@ -243,16 +155,10 @@ def probe_train(namespace, spec):
 
 
 PROBES = {
-    "keras_model": probe_keras_model,
-    "naive_dense": probe_naive_dense,
     "naive_sequential": probe_naive_sequential,
-    "batch_generator": probe_batch_generator,
-    "update_weights": probe_update_weights,
     "training_step": probe_training_step,
     "fit": probe_fit,
     "train": probe_train,
-    "public_training_step": probe_public_training_step,
-    "public_fit": probe_public_fit,
     STAND_IN + "naive_vector_dot": _naive_vector_dot,
 }
 

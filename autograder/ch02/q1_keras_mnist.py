@@ -1,17 +1,18 @@
-"""q1 (2.1): ``preprocess_images`` and ``build_model`` of the Keras MNIST model."""
+"""q1 (2.1): ``preprocess_images`` and ``build_model`` of the Keras MNIST model. Each case of
+``build_model`` is one judge of ``judges.py``, which its self-check runs too, on a public batch."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
+from ..engine.cases import Case, Probe, ProbeKey, Question, Verdict
 from ..engine.function_cases import Call, function_cases, not_running, result_array
 from ..kernel_side import runtime, show
-from .common import on_probe, public_rng, rng
+from . import judges
+from .common import judged_case, public_rng, rng, self_check
 
 ID = "q1_keras_mnist"
 MODEL = ProbeKey("build_model", "model")
-ACCURACY_NAMES = {"accuracy", "acc", "sparse_categorical_accuracy"}  # what Keras resolves "accuracy" to
 
 
 def question() -> Question:
@@ -41,74 +42,27 @@ def question() -> Question:
 
     batch = generator.random((3, 784)).astype(np.float32)
     probes[MODEL] = Probe({"op": "keras_model", "batch": runtime.encode(batch), "limit": 60})
-    judged = on_probe(MODEL, "build_model()")
-
-    @judged
-    def structure(got, want):
-        kinds = [layer["class"] for layer in got["layers"]]
-        if not got["is_sequential"] or kinds != ["Dense", "Dense"]:
-            return Verdict(False, f"Sequential 모델에 Dense 층 2개가 있어야 합니다: 받은 {got['class']}, 층 {kinds}")
-        return Verdict(True)
-
-    @judged
-    def units(got, want):
-        found = [layer["units"] for layer in got["layers"]]
-        expected = [layer["units"] for layer in want["layers"]]
-        return Verdict(found == expected, f"층의 유닛 수: 기대 {expected}, 받은 {found}")
-
-    @judged
-    def activations(got, want):
-        found = [layer["activation"] for layer in got["layers"]]
-        expected = [layer["activation"] for layer in want["layers"]]
-        return Verdict(found == expected, f"활성화 함수: 기대 {expected}, 받은 {found}")
-
-    def compiled(check):
-        """A compile setting: one message for the three of them when compile was never called."""
-        def judge(got, want):
-            if not got["compiled"] or got["optimizer"] is None:
-                return Verdict(False, "build_model: 모델을 컴파일하지 않았습니다. model.compile(...)을 호출한 뒤 반환하세요.",
-                               {"cause": "not_compiled", "object": "build_model"})
-            return check(got, want)
-        return judged(judge)
-
-    @compiled
-    def optimizer(got, want):
-        return Verdict(got["optimizer"] == want["optimizer"],
-                       f"옵티마이저: 기대 {want['optimizer']}, 받은 {got['optimizer']}")
-
-    @compiled
-    def loss(got, want):
-        return Verdict(got["loss"] == want["loss"], f"손실 함수: 기대 {want['loss']}, 받은 {got['loss']}")
-
-    @compiled
-    def metrics(got, want):
-        return Verdict(len(got["metrics"]) == 1 and got["metrics"][0] in ACCURACY_NAMES,
-                       f"모니터링 지표: 기대 {want['metrics']}, 받은 {got['metrics']}")
-
-    @judged
-    def output(got, want):
-        array = runtime.decode_array(got["output"])
-        if array.shape != (3, 10) or not np.allclose(array.sum(axis=1), 1, atol=1e-4):
-            return Verdict(False, show.mismatch([f"입력: shape {batch.shape}"],
-                                                "shape (3, 10), 각 행의 합 1 (소프트맥스)", show.value(array)))
-        return Verdict(True)
-
+    model_spec = probes[MODEL].spec
+    model_cases = [judged_case(name, 1, MODEL, model_spec, judge) for name, judge in (
+        ("build_model: Sequential + Dense 2층", judges.structure),
+        ("build_model: 유닛 수 512, 10", judges.units),
+        ("build_model: 활성화 relu, softmax", judges.activations),
+        ("build_model: 옵티마이저 rmsprop", judges.optimizer),
+        ("build_model: 손실 sparse_categorical_crossentropy", judges.loss),
+        ("build_model: 지표 accuracy", judges.metrics),
+        ("build_model: 출력 모양과 확률", judges.output))]
     cases = (
         values, shape,
         Case("preprocess_images: float32 자료형", 1, value_keys, float32),
         unchanged,
-        Case("build_model: Sequential + Dense 2층", 1, (MODEL,), structure),
-        Case("build_model: 유닛 수 512, 10", 1, (MODEL,), units),
-        Case("build_model: 활성화 relu, softmax", 1, (MODEL,), activations),
-        Case("build_model: 옵티마이저 rmsprop", 1, (MODEL,), optimizer),
-        Case("build_model: 손실 sparse_categorical_crossentropy", 1, (MODEL,), loss),
-        Case("build_model: 지표 accuracy", 1, (MODEL,), metrics),
-        Case("build_model: 출력 모양과 확률", 1, (MODEL,), output),
+        *model_cases,
     )
-    public_batch = public.random((2, 784)).astype(np.float32)
-    model_check = PublicCheck("build_model", "autograder.ch02.selfchecks:keras_model",
-                              {"object": "build_model", "batch": runtime.encode(public_batch)},
-                              ({"op": "keras_model", "batch": runtime.encode(public_batch)},),
-                              keep=("layers", "optimizer", "loss", "metrics", "compiled"))
+    public_batch = public.integers(0, 256, (1, 784)).astype(np.uint8)  # one byte a pixel: the setup cell carries it
+    labels = {judges.structure: "층 구조", judges.units: "유닛 수", judges.activations: "활성화 함수",
+              judges.optimizer: "컴파일 설정", judges.loss: "컴파일 설정", judges.metrics: "컴파일 설정",
+              judges.output: "출력"}
+    model_check = self_check("build_model", [({"op": "keras_model", "batch": runtime.encode(public_batch)},
+                                              list(labels.items()))],
+                             keep=("layers", "optimizer", "loss", "metrics", "compiled"))
     return Question(ID, "2.1 케라스로 MNIST 분류하기", ("preprocess_images", "build_model"), probes, cases,
                     (preprocess.public, model_check))

@@ -8,19 +8,20 @@ case: ``num_batches`` (rounded up) and the batches ``next()`` returns are judged
 default batch size on a length where rounding does not matter; the update itself and "the
 weights given, not the global ``model``" apart; and the training check trains with the global
 ``model`` bound to the model being trained, as in the notebook. The training check tests the
-whole model: a bug that breaks training also costs it."""
+whole model: a bug that breaks training also costs it.
+
+Each case is one judge of ``judges.py``; the self-check of its object runs the same judge on
+public inputs in the student's kernel (``public_checks``)."""
 
 from __future__ import annotations
-
-import difflib
 
 import numpy as np
 
 from .. import training
 from ..engine.cases import Case, Probe, ProbeKey, PublicCheck, Question, Verdict
 from ..kernel_side import runtime, show
-from . import observe
-from .common import first_difference, on_probe, public_rng, rng
+from . import judges
+from .common import judged_case, public_rng, rng, self_check
 
 ID = "q8_from_scratch"
 TRAINING_BAR = 0.80
@@ -46,10 +47,6 @@ def _layer_spec(generator, n_in, n_out, activation):
             "activation": activation}
 
 
-def _decoded_weights(observation):
-    return [runtime.decode_array(w) for w in observation["weights"]]
-
-
 def question() -> Question:
     generator = rng("q8")
     inputs = generator.uniform(0, 1, (4, 5)).astype(np.float32)
@@ -57,7 +54,7 @@ def question() -> Question:
     seq_inputs = generator.uniform(0, 1, (5, 6)).astype(np.float32)
     step_images = generator.uniform(0, 1, (8, 6)).astype(np.float32)
     step_labels = generator.integers(0, 3, 8).astype(np.uint8)
-    decoy = {"layers": [_layer_spec(generator, 3, 2, "relu")]}
+    decoy = _layer_spec(generator, 3, 2, "relu")
     update_inputs = {"weights": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
                                  runtime.encode(generator.normal(size=(2,)).astype(np.float32))],
                      "gradients": [runtime.encode(generator.normal(size=(3, 2)).astype(np.float32)),
@@ -75,7 +72,8 @@ def question() -> Question:
                                 "images": runtime.encode(np.arange(2560, dtype=np.int64).reshape(1280, 2)),
                                 "labels": runtime.encode(np.arange(1280, dtype=np.int64))}),
         UPDATE: Probe({"op": "update_weights", "global_model": "given", **update_inputs}),
-        UPDATE_DECOY: Probe({"op": "update_weights", "global_model": "decoy", "decoy": decoy, **update_inputs}),
+        UPDATE_DECOY: Probe({"op": "update_weights", "global_model": "decoy", "decoy": [decoy["W"], decoy["b"]],
+                             **update_inputs}),
         STEP: Probe({"op": "training_step", "layers": layers, "images": runtime.encode(step_images),
                      "labels": runtime.encode(step_labels)}),
         FIT: Probe({"op": "fit", "epochs": 2, "batch_size": 64,
@@ -90,196 +88,27 @@ def question() -> Question:
                                            lambda seed: {**TRAIN_SPEC, "seed": seed})),
     }
 
-    dense_call = "NaiveDense(input_size=5, output_size=3, activation=tf.nn.relu)"
+    specs = {key: probe.spec for key, probe in probes.items()}
 
-    def weights_of(got, call):
-        """(W, b) as arrays, or a Verdict saying why they cannot be read."""
-        if "weights_error" in got:
-            return Verdict(False, f"{call}.weights 읽기 실패: " + show.error({"error": got["weights_error"]}))
-        nested = observe.nested_weights(got["weights"])
-        if nested:
-            return Verdict(False, nested)
-        if len(got["weights"]) != 2:
-            return Verdict(False, f"{call}.weights는 [W, b] 2개여야 합니다: 받은 {len(got['weights'])}개")
-        return _decoded_weights(got)
-
-    @on_probe(DENSE, dense_call)
-    def dense_weights(got, want):
-        found = weights_of(got, "layer")
-        if isinstance(found, Verdict):
-            return found
-        shapes = [tuple(w["shape"]) for w in got["weights"]]
-        kinds = [w["kind"] for w in got["weights"]]
-        if shapes != [(5, 3), (3,)]:
-            return Verdict(False, f"weights는 [W, b] 순서로 W: (input_size, output_size), b: (output_size,) "
-                                  f"모양이어야 합니다: 기대 [(5, 3), (3,)], 받은 {shapes}")
-        if kinds != ["variable", "variable"] or not all(w["trainable"] for w in got["weights"]):
-            return Verdict(False, f"W와 b는 tf.Variable이어야 합니다: 받은 {kinds}")
-        return Verdict(True)
-
-    @on_probe(DENSE, dense_call)
-    def dense_init(got, want):
-        found = weights_of(got, "layer")
-        if isinstance(found, Verdict):
-            return found
-        W, b = found
-        if not (W.size and W.min() >= 0 and W.max() <= 0.1 and W.std() > 0):
-            return Verdict(False, f"W는 0~0.1 사이 균등분포로 초기화해야 합니다: 받은 {show.value(W)}")
-        if np.any(b != 0):
-            return Verdict(False, f"b는 0으로 초기화해야 합니다: 받은 {show.value(b)}")
-        return Verdict(True)
-
-    @on_probe(DENSE, dense_call)
-    def dense_output(got, want):
-        # Judged with the layer's own W and b, whatever their type (tf.Variable is its own case).
-        if "output_error" in got:
-            return Verdict(False, "layer(inputs) (__call__) 실행 실패: " + show.error({"error": got["output_error"]}))
-        found = weights_of(got, "layer")
-        if isinstance(found, Verdict):
-            return Verdict(False, found.message + " (W와 b를 읽어야 출력을 확인할 수 있습니다)")
-        W, b = found
-        have = runtime.decode_array(got["output"])
-        try:
-            want_output = np.maximum(inputs @ W + b, 0)
-        except ValueError:
-            return Verdict(False, f"W {W.shape}, b {b.shape}로는 inputs {inputs.shape}의 출력을 계산할 수 없습니다.")
-        if have.shape != want_output.shape or not np.allclose(have, want_output, atol=1e-5):
-            return Verdict(False, show.mismatch([f"inputs: {show.value(inputs)}"], show.value(want_output),
-                                                show.value(have), "출력은 activation(matmul(inputs, W) + b)이어야 합니다."))
-        return Verdict(True)
-
-    @on_probe(SEQUENTIAL, "NaiveSequential([층1, 층2])")
-    def sequential_weights(got, want):
-        if "weights_error" in got:
-            return Verdict(False, "model.weights 읽기 실패: " + show.error({"error": got["weights_error"]}))
-        nested = observe.nested_weights(got["weights"])
-        if nested:
-            return Verdict(False, "두 층 모델의 weights는 변수 4개 [W1, b1, W2, b2]가 한 줄로 늘어선 리스트여야 합니다. "
-                                  + nested)
-        shapes = [tuple(w["shape"]) for w in got["weights"]]
-        if shapes != [(6, 4), (4,), (4, 3), (3,)] or not all(got.get("same_objects") or [False]):
-            return Verdict(False, "두 층 모델의 weights는 층 순서대로 [W1, b1, W2, b2] (4개)여야 합니다: "
-                                  f"기대 [(6, 4), (4,), (4, 3), (3,)], 받은 {shapes}")
-        return Verdict(True)
-
-    @on_probe(SEQUENTIAL, "NaiveSequential([층1, 층2])")
-    def sequential_output(got, want):
-        if "output_error" in got:
-            return Verdict(False, "model(inputs) (__call__) 실행 실패: " + show.error({"error": got["output_error"]}))
-        have, ref = runtime.decode_array(got["output"]), runtime.decode_array(want["output"])
-        if have.shape != ref.shape or not np.allclose(have, ref, atol=1e-5):
-            return Verdict(False, show.mismatch([f"inputs: {show.value(seq_inputs)}"], show.value(ref),
-                                                show.value(have), "층을 순서대로 적용한 출력이 다릅니다."))
-        return Verdict(True)
-
-    def step_failed(got, step, call):
-        """One message (the same for every case the step cost, so the feedback says it once)."""
-        error = got[f"{step}_error"]
-        names = [name for name in error.get("names", ()) if name not in ("num_batches",)]
-        close = difflib.get_close_matches(step, names, n=1, cutoff=0.5)
-        hint = f" 정의된 메서드는 {close[0]}입니다: 이름을 {step}(으)로 고치세요." if close else ""
-        return Verdict(False, f"{call}.{step}() 실행 실패: " + show.error({"error": error}) + hint,
-                       {"cause": "step", "object": "BatchGenerator"})
-
-    @on_probe(BATCHES_64, "BatchGenerator(300개, batch_size=64)")
-    def batch_count(got, want):
-        if "num_batches_error" in got:
-            return Verdict(False, "BatchGenerator(300개, batch_size=64).num_batches 읽기 실패: "
-                                  + show.error({"error": got["num_batches_error"]}))
-        return Verdict(got["num_batches"] == want["num_batches"],
-                       f"BatchGenerator(300개, batch_size=64).num_batches: 기대 {want['num_batches']} "
-                       f"(마지막의 짧은 배치도 세는 math.ceil), 받은 {got['num_batches']}")
-
-    def batches(key, description):
-        @on_probe(key, f"BatchGenerator({description})")
-        def judge(got, want):
-            wanted = [b["labels"]["shape"][0] for b in want["batches"]]
-            if "next_error" in got:
-                if key == BATCHES_DEFAULT and got.get("num_batches") == want["num_batches"]:
-                    return Verdict(True, "next()를 부를 수 없어 num_batches로 기본 batch_size를 확인했습니다.")
-                return step_failed(got, "next", "BatchGenerator")
-            sizes = [b["labels"]["shape"][0] for b in got["batches"]]
-            if sizes != wanted:
-                return Verdict(False, f"BatchGenerator({description})의 next() {len(wanted)}번: 배치 크기 기대 "
-                                      f"{wanted}, 받은 {sizes} (마지막 배치는 남은 샘플만 담습니다)"
-                                      + (" (batch_size의 기본값은 128입니다)" if key == BATCHES_DEFAULT else ""))
-            for index, (have, ref) in enumerate(zip(got["batches"], want["batches"])):
-                for part in ("images", "labels"):
-                    if not np.array_equal(runtime.decode_array(have[part]), runtime.decode_array(ref[part])):
-                        return Verdict(False, f"{index}번째 배치의 {part}가 다릅니다: 기대 "
-                                              f"{show.value(ref[part])}, 받은 {show.value(have[part])} "
-                                              "(next()는 부를 때마다 다음 배치를 돌려줘야 합니다)")
-            return Verdict(True)
-        return judge
-
-    @on_probe(UPDATE, "update_weights(gradients, weights)")
-    def updated(got, want):
-        difference = first_difference(got["weights"], want["weights"], atol=1e-6)
-        if difference:
-            index, have, ref = difference
-            return Verdict(False, show.mismatch(
-                [f"weights[{index}] - 1e-3 * gradients[{index}]"], show.value(ref), show.value(have),
-                "update_weights는 전달받은 weights를 learning_rate=1e-3으로 갱신해야 합니다."))
-        return Verdict(True)
-
-    @on_probe(UPDATE_DECOY, "update_weights(gradients, weights)")
-    def not_global(got, want):
-        # The probe binds a decoy model to the global name ``model``; it must stay as it was.
-        if first_difference(got["global"], [decoy["layers"][0]["W"], decoy["layers"][0]["b"]], atol=0):
-            return Verdict(False, "update_weights가 인자로 받은 weights 대신 전역 변수 model의 가중치를 바꿨습니다.")
-        if not first_difference(got["weights"], update_inputs["weights"], atol=0):
-            return Verdict(False, "update_weights가 인자로 받은 weights를 바꾸지 않았습니다.",
-                           {"cause": "needs_values", "object": "update_weights"})
-        return Verdict(True)
-
-    @on_probe(STEP, "one_training_step(model, images_batch, labels_batch)")
-    def step_loss(got, want):
-        have = np.asarray(runtime.decode(got["loss"]), dtype=np.float64)
-        ref = np.asarray(runtime.decode(want["loss"]), dtype=np.float64)
-        if have.shape != () or not np.allclose(have, ref, atol=1e-5):
-            return Verdict(False, f"one_training_step은 배치의 평균 손실(스칼라)을 반환해야 합니다: "
-                                  f"기대 {show.value(ref)}, 받은 {show.value(have)}")
-        return Verdict(True)
-
-    @on_probe(STEP, "one_training_step(model, images_batch, labels_batch)")
-    def step_weights(got, want):
-        difference = first_difference(got["weights"], want["weights"], atol=1e-6)
-        if difference:
-            index, have, ref = difference
-            return Verdict(False, f"훈련 한 단계 후 weights[{index}]가 다릅니다 (그레이디언트를 model.weights에 "
-                                  f"대해 계산하고 update_weights(gradients, model.weights)를 호출했나요?): "
-                                  f"기대 {show.value(ref)}, 받은 {show.value(have)}")
-        return Verdict(True)
-
-    @on_probe(FIT, "fit(model, images, labels, epochs=2, batch_size=64)")
-    def fit_epochs(got, want):
-        seen, wanted = sum(got["sizes"]), sum(want["sizes"])  # samples trained on, whatever the batch size
-        return Verdict(seen == wanted, f"fit(300개 샘플, epochs=2): 훈련에 쓴 샘플 수 기대 {wanted} "
-                                       f"(2 에포크 × 300), 받은 {seen}")
-
-    @on_probe(FIT, "fit(model, images, labels, epochs=2, batch_size=64)")
-    def fit_batch_size(got, want):
-        sizes, wanted = got["sizes"], want["sizes"]
-        return Verdict(sizes == wanted, f"fit(300개 샘플, epochs=2, batch_size=64)의 배치 크기: 기대 {wanted}, "
-                                        f"받은 {sizes} (batch_size를 BatchGenerator에 넘겨야 합니다)")
+    def case(name, points, key, judge, **extra):
+        return judged_case(name, points, key, specs[key], judge, **extra)
 
     cases = (
-        Case("NaiveDense: W (input_size, output_size), b (output_size,) tf.Variable", 1, (DENSE,), dense_weights),
-        Case("NaiveDense: 초기값 (W 균등분포 0~0.1, b 0)", 1, (DENSE,), dense_init),
-        Case("NaiveDense: 출력 activation(xW + b)", 2, (DENSE,), dense_output),
-        Case("NaiveSequential: 가중치 4개 [W1, b1, W2, b2]", 1, (SEQUENTIAL,), sequential_weights),
-        Case("NaiveSequential: 층을 차례로 적용한 출력", 2, (SEQUENTIAL,), sequential_output),
-        Case("BatchGenerator: num_batches는 올림(math.ceil)", 2, (BATCHES_64,), batch_count),
-        Case("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플", 1, (BATCHES_64,),
-             batches(BATCHES_64, "300개, batch_size=64")),
-        Case("BatchGenerator: 기본 batch_size=128", 1, (BATCHES_DEFAULT,), batches(BATCHES_DEFAULT, "1280개")),
-        Case("update_weights: w - learning_rate * g로 갱신", 2, (UPDATE,), updated),
-        Case("update_weights: 인자 weights 사용 (전역 model이 아님)", 2, (UPDATE_DECOY,), not_global,
+        case("NaiveDense: W (input_size, output_size), b (output_size,) tf.Variable", 1, DENSE, judges.dense_weights),
+        case("NaiveDense: 초기값 (W 균등분포 0~0.1, b 0)", 1, DENSE, judges.dense_init),
+        case("NaiveDense: 출력 activation(xW + b)", 2, DENSE, judges.dense_output),
+        case("NaiveSequential: 가중치 4개 [W1, b1, W2, b2]", 1, SEQUENTIAL, judges.sequential_weights),
+        case("NaiveSequential: 층을 차례로 적용한 출력", 2, SEQUENTIAL, judges.sequential_output),
+        case("BatchGenerator: num_batches는 올림(math.ceil)", 2, BATCHES_64, judges.batch_count),
+        case("BatchGenerator: next()가 batch_size개씩 차례로, 마지막 배치는 남은 샘플", 1, BATCHES_64, judges.batches),
+        case("BatchGenerator: 기본 batch_size=128", 1, BATCHES_DEFAULT, judges.batches),
+        case("update_weights: w - learning_rate * g로 갱신", 2, UPDATE, judges.updated),
+        case("update_weights: 인자 weights 사용 (전역 model이 아님)", 2, UPDATE_DECOY, judges.not_global,
              requires="인자 weights가 바뀌어야"),
-        Case("one_training_step: 평균 손실 반환", 1, (STEP,), step_loss),
-        Case("one_training_step: 가중치 한 번 갱신", 2, (STEP,), step_weights),
-        Case("fit: epochs만큼 반복", 2, (FIT,), fit_epochs),
-        Case("fit: batch_size를 BatchGenerator에 전달", 2, (FIT,), fit_batch_size),
+        case("one_training_step: 평균 손실 반환", 1, STEP, judges.step_loss),
+        case("one_training_step: 가중치 한 번 갱신", 2, STEP, judges.step_weights),
+        case("fit: epochs만큼 반복", 2, FIT, judges.fit_epochs),
+        case("fit: batch_size를 BatchGenerator에 전달", 2, FIT, judges.fit_batch_size),
         Case(f"훈련: {TRAINING_EPOCHS} 에포크 후 테스트 정확도 ≥ {TRAINING_BAR}", 10, (TRAIN,),
              lambda o, e: training_verdict(o[TRAIN]), featured=True),
     )
@@ -289,44 +118,50 @@ def question() -> Question:
 
 
 def public_checks() -> tuple[PublicCheck, ...]:
-    """The self-checks of 2.5 (``selfchecks.py``), on inputs of their own."""
+    """The self-checks of 2.5: the hidden cases' probes (or, where those need a known-good
+    stand-in, the same observations with a neutral one, ``observe.py``) on inputs of their own,
+    judged by the hidden cases' judges."""
     generator = public_rng("q8")
     encode = runtime.encode
 
-    def check(name, spec, *probes):
-        return PublicCheck(name, f"autograder.ch02.selfchecks:{_check_name(name)}", {"object": name, **spec}, probes)
+    def floats(*shape):
+        return encode(generator.normal(size=shape).astype(np.float32))
 
-    sized = {"images": encode(np.arange(100, 120, dtype=np.int16).reshape(10, 2)),
-             "labels": encode(np.arange(10, dtype=np.int16) * 3), "batch_size": 4}
-    default = {"images": encode(np.arange(600, 730, dtype=np.int16).reshape(130, 1)),  # 128 + 2
-               "labels": encode(np.arange(130, dtype=np.int16) * 2)}
-    update = {"weights": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
-                          encode(generator.normal(size=(3,)).astype(np.float32))],
-              "gradients": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
-                            encode(generator.normal(size=(3,)).astype(np.float32))]}
-    step = {"W": encode(generator.uniform(-0.5, 0.5, (3, 2)).astype(np.float32)),
+    dense = {"op": "naive_dense", "seed": 11, "input_size": 4, "output_size": 2,
+             "inputs": encode(generator.uniform(-1, 1, (3, 4)).astype(np.float32))}  # some outputs < 0 before relu
+    sequential = {"op": "scaled_sequential", "inputs": encode(generator.uniform(-1, 1, (3, 2)).astype(np.float32)),
+                  "layers": [{"factor": 2.0, "shift": 1.0, "shapes": [[2, 2], [2]]},
+                             {"factor": -1.0, "shift": 0.5, "shapes": [[2, 3], [3]]}]}
+    sized = {"op": "batch_generator", "batch_size": 4, "next_calls": 3,  # 4 + 4 + 2
+             "images": encode(np.arange(100, 120, dtype=np.int16).reshape(10, 2)),
+             "labels": encode(np.arange(10, dtype=np.int16) * 3)}
+    default = {"op": "batch_generator", "batch_size": None, "next_calls": 2,  # 2 x 128: no rounding
+               "images": encode((np.arange(256) % 251).astype(np.uint8).reshape(256, 1)),  # one byte each:
+               "labels": encode((np.arange(256) % 10).astype(np.uint8))}  # the notebook's setup cell stays small
+    update = {"op": "update_weights", "weights": [floats(2, 2), floats(3)], "gradients": [floats(2, 2), floats(3)]}
+    # the decoy global model has weights of the same shapes, so the course text's slip runs
+    decoy = {**update, "global_model": "decoy", "decoy": [floats(2, 2), floats(3)]}
+    step = {"op": "softmax_training_step", "W": encode(generator.uniform(-0.5, 0.5, (3, 2)).astype(np.float32)),
             "images": encode(generator.uniform(0, 1, (4, 3)).astype(np.float32)),
             "labels": encode(np.array([0, 1, 1, 0], dtype=np.uint8))}
-    fit = {"images": encode(generator.uniform(0, 1, (20, 2)).astype(np.float32)),
-           "labels": encode(np.arange(20, dtype=np.int64) % 2), "epochs": 2, "batch_size": 8, "num_batches": 3}
+    # 128 samples: batch_size 32 (4 batches) or the default 128 (1) trains on as many samples
+    fit = {"op": "fit_first_batches", "epochs": 2, "batch_size": 32,  # nothing is trained: one byte per sample
+           "images": encode(np.arange(128, dtype=np.uint8).reshape(128, 1)),
+           "labels": encode((np.arange(128) % 2).astype(np.uint8))}
     return (
-        check("NaiveDense", {"input_size": 4, "output_size": 2, "seed": 11,
-                             "inputs": encode(generator.uniform(0, 1, (3, 4)).astype(np.float32))}),
-        check("NaiveSequential", {"inputs": encode(generator.uniform(-1, 1, (3, 2)).astype(np.float32))}),
-        check("BatchGenerator", {"sized": sized, "default": default},
-              {"op": "batch_generator", **sized, "next_calls": 3}, {"op": "batch_generator", **default, "next_calls": 2}),
-        check("one_training_step", step, {"op": "public_training_step", **step}),
-        # the decoy global model has weights of the same shapes, so the course text's slip runs
-        check("update_weights", {**update, "decoy": [encode(generator.normal(size=(2, 2)).astype(np.float32)),
-                                                     encode(generator.normal(size=(3,)).astype(np.float32))]},
-              {"op": "update_weights", "global_model": "given", **update}),
-        check("fit", fit, {"op": "public_fit", **fit}),
+        self_check("NaiveDense", [(dense, [(judges.dense_weights, "weights 모양과 tf.Variable"),
+                                           (judges.dense_init, "초기값"), (judges.dense_output, "출력")], False)]),
+        self_check("NaiveSequential", [(sequential, [(judges.sequential_weights, "weights 순서"),
+                                                     (judges.sequential_output, "출력")])], keep=("output",)),
+        self_check("BatchGenerator", [(sized, [(judges.batch_count, "num_batches"),
+                                               (judges.batches, "배치 크기와 순서")]),
+                                      (default, [(judges.batches, "기본 batch_size=128")])]),
+        self_check("one_training_step", [(step, [(judges.step_loss, "평균 손실"),
+                                                 (judges.step_weights, "update_weights 호출")])]),
+        self_check("update_weights", [({**update, "global_model": "given"}, [(judges.updated, "갱신한 값")]),
+                                      (decoy, [(judges.not_global, "인자 weights 사용")], False)], keep=("weights",)),
+        self_check("fit", [(fit, [(judges.fit_epochs, "에포크 수"), (judges.fit_batch_size, "batch_size 전달")])]),
     )
-
-
-def _check_name(name: str) -> str:
-    """The function of ``selfchecks.py`` that checks ``name`` (``NaiveDense`` -> ``naive_dense``)."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def training_verdict(observation: dict) -> Verdict:

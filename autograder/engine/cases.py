@@ -60,6 +60,8 @@ class Case:
     featured: bool = False  # named in the notebook's points table (e.g. the training bar)
     kind: str = ""  # the property it checks, for function cases (``function_cases.CASE_KINDS``)
     object: str = ""  # the graded object it is about; "" for a case about the whole question (the training)
+    # The kernel-side judge it wraps (``judge(spec, got, want)``), shared with the self-check of its object
+    judged_by: Callable | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,17 @@ class PublicCheck:
     ``kernel_side.selfcheck`` on inputs no hidden case uses.
 
     ``check`` names the kernel-side function that runs it: ``"function"`` (a graded function
-    called on inputs) or ``"<module>:<function>"`` of the assignment's kernel-side self-check
-    module. ``spec`` is plain JSON for it; ``probes`` are probe specs run on the answer key when
-    the notebook is built, their observations handed to the check as ``spec["expected"]``."""
+    called on inputs), ``"probes"`` (the assignment's own probes on public inputs, judged by the
+    hidden cases' judges, ``judges``) or ``"<module>:<function>"`` of the assignment's kernel-side
+    self-check module. ``spec`` is plain JSON for it; ``probes`` are probe specs run on the answer
+    key when the notebook is built, their observations handed to the check as ``spec["expected"]``."""
 
     object: str  # the graded name it checks
     check: str
     spec: dict
     probes: tuple[dict, ...] = ()
     keep: tuple[str, ...] = ()  # the observation keys the check reads (default: all but timings)
+    judges: tuple[Callable, ...] = field(default=(), compare=False)  # "probes": the kernel-side judges it runs
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """One judge per property of a function graded on inputs, for the hidden cases
 (``engine.function_cases``, in the grader's process) and the notebook's self-checks
 (``selfcheck.function_check``, in the student's kernel) alike: a self-check on public inputs
-passes or fails for the same reason as the hidden case on hidden inputs.
+passes or fails for the same reason as the hidden case on hidden inputs. ``probe_judge`` runs
+an assignment's own judges (``autograder/<id>/judges.py``) the same way on both sides.
 
 Kernel-side (sent as text in the notebook's setup cell; standard library and NumPy only). Each
 judge takes plain observations of ``runtime.probe_call`` (and the answer key's) and returns None
@@ -111,3 +112,16 @@ def naive(name, observation, rule=None, shapes=""):
                     [f"{where} 결과가 넘파이 어레이에서와 다릅니다: 어레이에서 {show.value(plain['result'])}, "
                      f"항목별 입력에서 {problem[1]}"])
     return None
+
+
+def probe_judge(judge, target, call, spec, observation, want):
+    """An assignment's own judge (``judge(spec, got, want)`` -> ``(passed, message, detail)``) on
+    one observation of its probe, once the probe ran: else the one cause said once for every
+    case of the probe (``target`` not implemented or not defined, or ``call``, the step they all
+    need, raised)."""
+    if not observation.get("ok", True):
+        cause = show.cause(observation)
+        if cause:
+            return False, show.stopped(target, cause), {"cause": cause, "object": target}
+        return False, f"{call} 실행 실패: " + show.error(observation), {"cause": "step", "object": target}
+    return judge(spec, observation, want)

@@ -8,8 +8,9 @@ came back is kept in ``REPORTS``, which the notebook's ``grader.check`` shows in
 otter's doctest output (``notebook.py``).
 
 A spec is plain JSON: ``check`` names the check, ``"function"`` (``function_check`` below: a
-graded function on public inputs, with the answer key's results as ``expected``) or
-``"<module>:<function>"`` of the assignment's kernel-side self-check module.
+graded function on public inputs, with the answer key's results as ``expected``), ``"probes"``
+(``probe_check``: the assignment's own probes on public inputs, judged by the hidden cases'
+judges) or ``"<module>:<function>"`` of the assignment's kernel-side self-check module.
 """
 
 import importlib
@@ -94,6 +95,8 @@ def near_name(name, namespace):
 def run(spec, namespace):
     if spec["check"] == "function":
         return function_check(spec, namespace)
+    if spec["check"] == "probes":
+        return probe_check(spec, namespace)
     module, function = spec["check"].split(":")
     return getattr(importlib.import_module(PREFIX + module), function)(spec, namespace)
 
@@ -105,6 +108,47 @@ def stopped(name, observations):
     if len(causes) == 1 and None not in causes:
         return Outcome(name, cause=causes.pop())
     return None
+
+
+# ----------------------------------------------------------------------------- the assignment's own probes
+
+
+def probe_check(spec, namespace):
+    """An object checked by the assignment's own probes on public inputs (``spec["probes"]``, run
+    with the ``PROBES`` of the modules ``spec["tables"]``) and judged by the hidden cases' judges
+    (``spec["judges"]``: their module, then per judge the probe's index, the function's name and
+    what it checks) against the answer key's observations of the same probes, through
+    ``judging.probe_judge`` as the hidden cases are; the module's ``call(probe)`` words the call.
+    A problem whose cause is a value judged wrong elsewhere (``needs_values``) is said only alone."""
+    name = spec["object"]
+    if name not in namespace:
+        return Outcome(name, cause="not_defined")
+    table = dict(runtime.GENERIC_PROBES)
+    for module in spec["tables"]:
+        table.update(importlib.import_module(PREFIX + module).PROBES)
+    observations = [runtime.run_probe(probe, namespace, table) for probe in spec["probes"]]
+    first = stopped(name, observations)
+    if first:
+        return first
+    recorded = iter(spec["expected"])  # the answer key's, for the probes run on it
+    wants = [next(recorded) if used else None for used in spec["referenced"]]
+    module, listed = spec["judges"]
+    judges = importlib.import_module(PREFIX + module)
+    failed, checked = [], []
+    for index, judge, label in listed:
+        checked += [label] if label not in checked else []
+        probe = spec["probes"][index]
+        passed, message, detail = judging.probe_judge(getattr(judges, judge), name, judges.call(probe), probe,
+                                                      observations[index], wants[index])
+        if not passed and message not in [m for m, _ in failed]:
+            failed.append((message, detail.get("cause")))
+    if any(cause != "needs_values" for _, cause in failed):
+        failed = [(m, cause) for m, cause in failed if cause != "needs_values"]
+    problems = []
+    for message, _ in failed:
+        headline, *details = message.splitlines()
+        problems.append((headline.removeprefix(f"{name}: "), details))  # the report names the object
+    return Outcome(name, checked, problems)
 
 
 # ----------------------------------------------------------------------------- a function on inputs
