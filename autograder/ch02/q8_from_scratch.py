@@ -49,7 +49,7 @@ def _layer_spec(generator, n_in, n_out, activation):
 
 def question() -> Question:
     generator = rng("q8")
-    inputs = generator.uniform(0, 1, (4, 5)).astype(np.float32)
+    inputs = generator.uniform(-1, 1, (4, 5)).astype(np.float32)  # negatives: relu must matter
     layers = [_layer_spec(generator, 6, 4, "relu"), _layer_spec(generator, 4, 3, "softmax")]
     seq_inputs = generator.uniform(0, 1, (5, 6)).astype(np.float32)
     step_images = generator.uniform(0, 1, (8, 6)).astype(np.float32)

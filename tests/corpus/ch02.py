@@ -281,6 +281,22 @@ class NaiveDense:
         return [self.W, self.b]
 """}, expect={"q8_from_scratch": 20},
             fails=("NaiveDense: 출력 activation(xW + b)", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
+    # The activation left out: W and b start non-negative, so only negative inputs tell.
+    Variant("dense-forgets-activation", "wrong", replace={"NaiveDense": """
+class NaiveDense:
+    def __init__(self, input_size, output_size, activation):
+        self.activation = activation
+        self.W = tf.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
+        self.b = tf.Variable(tf.zeros((output_size,)))
+
+    def __call__(self, inputs):
+        return tf.matmul(inputs, self.W) + self.b
+
+    @property
+    def weights(self):
+        return [self.W, self.b]
+"""}, expect={"q8_from_scratch": 20},
+            fails=("NaiveDense: 출력 activation(xW + b)", "훈련: 10 에포크 후 테스트 정확도 ≥ 0.8")),
     Variant("dense-keras-variable", "wrong", replace={"NaiveDense": """
 class NaiveDense:
     def __init__(self, input_size, output_size, activation):
