@@ -71,20 +71,27 @@ def timed_out(observation):
 SKIPPED = {"error": {"type": "Timeout", "message": "앞선 호출이 시간 제한을 넘겨 실행하지 않았습니다"}}
 
 
-def probe_calls(namespace, spec):
-    """Each call of each group in turn; once one overruns the probe's limit, no other is run."""
-    func = lookup(namespace, spec["object"])
+def in_groups(spec, run, skipped):
+    """``run(item)`` for each item of each group of ``spec["groups"]`` in turn; once one overruns
+    the probe's limit, the others get ``skipped(item)`` instead and are not run."""
     groups, last = {}, {}
-    for name, calls in spec["groups"].items():
+    for name, items in spec["groups"].items():
         groups[name] = []
-        for call in calls:
+        for item in items:
             if timed_out(last):
-                groups[name].append({**SKIPPED, "mutated": [False] * len(call["args"])})
+                groups[name].append(skipped(item))
                 continue
-            last = observe(func, [decode_arg(a) for a in call["args"]],
-                           {k: decode_arg(v) for k, v in call.get("kwargs", {}).items()})
+            last = run(item)
             groups[name].append(last)
     return {"groups": groups}
+
+
+def probe_calls(namespace, spec):
+    """Each call of each group in turn (``in_groups``)."""
+    func = lookup(namespace, spec["object"])
+    return in_groups(spec, lambda call: observe(func, [decode_arg(a) for a in call["args"]],
+                                                {k: decode_arg(v) for k, v in call.get("kwargs", {}).items()}),
+                     lambda call: {**SKIPPED, "mutated": [False] * len(call["args"])})
 
 
 @contextmanager
@@ -184,26 +191,22 @@ def probe_numeric_gradient(namespace, spec):
     """Each call ``numeric_gradient(f, x, **kwargs)`` of each group in turn (none after one
     overruns the probe's limit); with ``"record": true`` the points ``f`` was called at come back too."""
     func = lookup(namespace, "numeric_gradient")
-    groups, last = {}, {}
-    for name, calls in spec["groups"].items():
-        groups[name] = []
-        for call in calls:
-            if timed_out(last):
-                groups[name].append({**SKIPPED, "mutated": [False, False]})
-                continue
-            f, points = test_function(call["function"]), []
-            if call.get("record"):
-                inner = f
 
-                def f(v, inner=inner, points=points):
-                    if len(points) < MAX_POINTS:
-                        points.append(encode_array(np.array(v, dtype=np.float64)))
-                    return inner(v)
-            last = observe(func, [f, decode(call["x"])], {k: decode(v) for k, v in call.get("kwargs", {}).items()})
-            if call.get("record"):
-                last["points"] = points
-            groups[name].append(last)
-    return {"groups": groups}
+    def run(call):
+        f, points = test_function(call["function"]), []
+        if call.get("record"):
+            inner = f
+
+            def f(v):
+                if len(points) < MAX_POINTS:
+                    points.append(encode_array(np.array(v, dtype=np.float64)))
+                return inner(v)
+        observation = observe(func, [f, decode(call["x"])], {k: decode(v) for k, v in call.get("kwargs", {}).items()})
+        if call.get("record"):
+            observation["points"] = points
+        return observation
+
+    return in_groups(spec, run, lambda call: {**SKIPPED, "mutated": [False, False]})
 
 
 # ------------------------------------------------------------------ update_weights_momentum
@@ -214,19 +217,15 @@ def probe_momentum(namespace, spec):
     velocities, learning_rate, momentum)``, then the weights' and velocities' values."""
     tf = _tf()
     update = lookup(namespace, "update_weights_momentum")
-    groups, last = {}, {}
-    for name, steps in spec["groups"].items():
-        groups[name] = []
-        for step in steps:
-            if timed_out(last):
-                groups[name].append(dict(SKIPPED))
-                continue
-            weights = [tf.Variable(decode(w)) for w in step["weights"]]
-            velocities = [tf.Variable(decode(v)) for v in step["velocities"]]
-            gradients = [tf.constant(decode(g)) for g in step["gradients"]]
-            last = observe(update, [gradients, weights, velocities, step["learning_rate"], step["momentum"]])
-            del last["mutated"]
-            last["weights"] = [encode_array(np.asarray(w.numpy())) for w in weights]
-            last["velocities"] = [encode_array(np.asarray(v.numpy())) for v in velocities]
-            groups[name].append(last)
-    return {"groups": groups}
+
+    def run(step):
+        weights = [tf.Variable(decode(w)) for w in step["weights"]]
+        velocities = [tf.Variable(decode(v)) for v in step["velocities"]]
+        gradients = [tf.constant(decode(g)) for g in step["gradients"]]
+        observation = observe(update, [gradients, weights, velocities, step["learning_rate"], step["momentum"]])
+        del observation["mutated"]
+        observation["weights"] = [encode_array(np.asarray(w.numpy())) for w in weights]
+        observation["velocities"] = [encode_array(np.asarray(v.numpy())) for v in velocities]
+        return observation
+
+    return in_groups(spec, run, lambda step: dict(SKIPPED))
