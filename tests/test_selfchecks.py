@@ -21,26 +21,16 @@ from autograder.kernel_side import runtime
 from autograder.targets import notebooks, selfcheck
 from autograder.targets.build import assignment_answer_key_file
 
-# Typical wrong answers: (object's question, the object, its wrong definition, a word the report must hold).
+# Typical wrong answers: (object's question, the object, its wrong definition or the name of the corpus
+# variant that holds it, a word the report must hold).
 WRONG = [
     ("q3_elementwise", "naive_relu", """
 def naive_relu(x):
     assert len(x.shape) == 2
     return x.copy()
 """, "결과 값이 다릅니다"),  # returns its input
-    ("q3_elementwise", "naive_relu", """
-def naive_relu(x):
-    assert len(x.shape) == 2
-    return np.maximum(x, 0).astype(x.dtype)
-""", "np.maximum"),  # vectorised
-    ("q3_elementwise", "naive_relu", """
-def naive_relu(x):
-    assert len(x.shape) == 2
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            x[i, j] = max(x[i, j], 0)
-    return x
-""", "입력 어레이를 직접 수정"),  # no copy
+    ("q3_elementwise", "naive_relu", "relu-vectorised", "np.maximum"),  # vectorised
+    ("q3_elementwise", "naive_relu", "relu-mutates-input", "입력 어레이를 직접 수정"),  # no copy
     ("q3_elementwise", "naive_relu", """
 def naive_relu(x):
     assert len(x.shape) == 2
@@ -50,14 +40,7 @@ def naive_relu(x):
             z[i, j] = max(x[i, j], 0)
     return z
 """, "dtype"),  # loses the input's dtype
-    ("q3_elementwise", "naive_add", """
-def naive_add(x, y):
-    x = x.copy()
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            x[i, j] += y[i, j]
-    return x
-""", "assert"),  # no asserts
+    ("q3_elementwise", "naive_add", "add-without-asserts", "assert"),  # no asserts
     ("q3_elementwise", "naive_add", """
 def naive_add(x, y):
     assert len(x.shape) == 2 and x.shape == y.shape
@@ -103,41 +86,16 @@ def naive_transpose(x):
     assert len(x.shape) == 2
     return x.copy()
 """, "모양"),  # returns its input
-    ("q6_transpose", "naive_transpose", """
-def naive_transpose(x):
-    assert len(x.shape) == 2
-    z = np.zeros((x.shape[1], x.shape[0]))
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            z[j, i] = x[i, j]
-    return z
-""", "dtype"),  # loses the input's dtype
-    ("q1_keras_mnist", "preprocess_images", """
-def preprocess_images(images):
-    return images.reshape((len(images), 28 * 28)).astype("float32")
-""", "결과 값이 다릅니다"),  # forgets to scale
+    ("q6_transpose", "naive_transpose", "transpose-loses-dtype", "dtype"),  # loses the input's dtype
+    ("q1_keras_mnist", "preprocess_images", "preprocess-forgets-scaling", "결과 값이 다릅니다"),  # forgets to scale
     ("q1_keras_mnist", "preprocess_images", """
 def preprocess_images(images):
     return images.reshape((len(images), 28 * 28)) / 255
 """, "float32"),  # float64
-    ("q1_keras_mnist", "build_model", """
-def build_model():
-    return keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
-""", "컴파일하지 않았습니다"),  # never compiled
-    ("q1_keras_mnist", "build_model", """
-def build_model():
-    model = keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-""", "옵티마이저"),
-    ("q2_tensor_slicing", "crop_center", """
-def crop_center(images):
-    return images[:, 7:-6, 7:-6]
-""", "모양"),
-    ("q2_tensor_slicing", "get_batch", """
-def get_batch(images, n, batch_size=128):
-    return images[128 * n:128 * (n + 1)]
-""", "결과"),  # ignores batch_size
+    ("q1_keras_mnist", "build_model", "model-not-compiled", "컴파일하지 않았습니다"),  # never compiled
+    ("q1_keras_mnist", "build_model", "model-with-sgd", "옵티마이저"),
+    ("q2_tensor_slicing", "crop_center", "crop-center-off-by-one", "모양"),
+    ("q2_tensor_slicing", "get_batch", "get-batch-ignores-batch-size", "결과"),  # ignores batch_size
     ("q7_gradient_tape", "grad_quadratic", """
 def grad_quadratic(x0):
     x = tf.Variable(0.)
@@ -152,20 +110,7 @@ def grad_dense(x, W, b):
         y = tf.matmul(x, W) + b
     return tape.gradient(y, W)
 """, "리스트"),  # the wrong return format
-    ("q8_from_scratch", "NaiveDense", """
-class NaiveDense:
-    def __init__(self, input_size, output_size, activation):
-        self.activation = activation
-        self.W = tf.Variable(tf.zeros((input_size, output_size)))
-        self.b = tf.Variable(tf.zeros((output_size,)))
-
-    def __call__(self, inputs):
-        return self.activation(tf.matmul(inputs, self.W) + self.b)
-
-    @property
-    def weights(self):
-        return [self.W, self.b]
-""", "균등분포"),
+    ("q8_from_scratch", "NaiveDense", "dense-zero-init", "균등분포"),
     ("q8_from_scratch", "NaiveSequential", """
 class NaiveSequential:
     def __init__(self, layers):
@@ -221,20 +166,7 @@ def fit(model, images, labels, epochs, batch_size=128):
         images_batch, labels_batch = batch_generator.next()
         loss = one_training_step(model, images_batch, labels_batch)
 """, "epochs번"),  # one epoch only
-    ("q8_from_scratch", "NaiveDense", """
-class NaiveDense:
-    def __init__(self, input_size, output_size, activation):
-        self.activation = activation
-        self.W = tf.Variable(tf.random.uniform((input_size, output_size), minval=0, maxval=1e-1))
-        self.b = tf.Variable(tf.zeros((output_size,)))
-
-    def __call__(self, inputs):
-        return tf.matmul(inputs, self.W) + self.b
-
-    @property
-    def weights(self):
-        return [self.W, self.b]
-""", "activation(matmul(inputs, W) + b)"),  # forgets the activation
+    ("q8_from_scratch", "NaiveDense", "dense-forgets-activation", "activation(matmul(inputs, W) + b)"),  # forgets the activation
     ("q8_from_scratch", "BatchGenerator", """
 class BatchGenerator:
     def __init__(self, images, labels, batch_size=128):
@@ -305,12 +237,11 @@ def naive_softmax(x):
 ]
 
 
-def corpus_source(name: str, plain: str) -> str:
-    """A ch02_plus corpus variant's source of ``name``, by variant name (or ``plain`` itself, a
-    definition written here)."""
-    from corpus.ch02_plus import VARIANTS
-
-    found = [v.replace[name] for v in VARIANTS if v.name == plain]
+def corpus_source(assignment_id: str, name: str, plain: str) -> str:
+    """An assignment's corpus variant's source of ``name``, by variant name (or ``plain`` itself,
+    a definition written here)."""
+    variants = importlib.import_module(f"corpus.{assignment_id}").VARIANTS
+    found = [v.replace[name] for v in variants if v.name == plain]
     return found[0] if found else plain
 
 
@@ -384,7 +315,7 @@ def test_a_typical_wrong_answer_fails_its_self_check(setup_cells, monkeypatch, a
     setup = setup_cells(assignment_id)
     notebook = fresh_notebook(setup, monkeypatch)
     with_answer_key(notebook, setup[1], registry.get(assignment_id))
-    run_cell(notebook, corpus_source(name, source), str(setup[1] / f"cell_{name}.py"))
+    run_cell(notebook, corpus_source(assignment_id, name, source), str(setup[1] / f"cell_{name}.py"))
     report = notebook["grader"].check(question_id, notebook)
     [outcome] = [o for o in report.outcomes if o.name == name]
     text = "\n".join(outcome.lines())
@@ -453,7 +384,7 @@ def test_a_self_check_says_what_is_wrong_in_the_students_terms(setup_cells, monk
     setup = setup_cells(assignment_id)
     notebook = fresh_notebook(setup, monkeypatch)
     with_answer_key(notebook, setup[1], registry.get(assignment_id))
-    run_cell(notebook, corpus_source(name, source), str(setup[1] / f"cell_{name}.py"))
+    run_cell(notebook, corpus_source(assignment_id, name, source), str(setup[1] / f"cell_{name}.py"))
     report = notebook["grader"].check(question_id, notebook)
     [outcome] = [o for o in report.outcomes if o.name == name]
     text = "\n".join(outcome.lines())
