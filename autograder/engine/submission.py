@@ -140,15 +140,17 @@ def read(path: Path, kit_roots: tuple[str, ...] = ("autograder", "solutions")) -
         raise UnreadableSubmission("코드 셀이 하나도 없습니다.")
     if len(sources) > MAX_CODE_CELLS:
         raise UnreadableSubmission(f"코드 셀이 너무 많습니다 ({len(sources):,}개, 한도 {MAX_CODE_CELLS:,}개).")
-    prepared = []
-    for source in sources:
+    prepared, refused = [], set()
+    for index, source in enumerate(sources):
         if time.monotonic() > deadline:
             raise UnreadableSubmission(f"노트북을 읽는 데 {READ_SECONDS}초가 넘게 걸려 채점하지 않았습니다.")
         reason = too_big(source)
+        if reason:
+            refused.add(index)
         prepared.append(refused_cell(reason) if reason else prepare(source))
     submission = Submission(path, prepared, positions=positions,
                             first_lines=[first_line(source[:MAX_CELL_CHARS]) for source in sources],
-                            refused={index for index, source in enumerate(sources) if too_big(source)})
+                            refused=refused)
     for index, source in enumerate(sources):
         if time.monotonic() > deadline:
             raise UnreadableSubmission(f"노트북을 읽는 데 {READ_SECONDS}초가 넘게 걸려 채점하지 않았습니다.")
