@@ -44,6 +44,11 @@ KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHA
 SELF_CHECK_TOOLS = ("otter",)
 PROBE_BYTES = 256 * 2**20  # the most a probe's result file may hold
 AFTER_BUDGET_SECONDS = 10  # each cell's limit once the notebook's budget (Limits.notebook_seconds) is spent
+# After an interrupt, a kernel that does not run ``pass`` within this is restarted: an
+# interrupted kernel answers in milliseconds, and a stuck one would cost this on every hang
+RESPONSIVE_SECONDS = 5
+OUTPUT_SECONDS = 10  # after a cell's reply, its last outputs (an error) may still be on their way
+AFTER_INTERRUPT_OUTPUT_SECONDS = 2  # a cell interrupted at its limit: the kernel sends what it has at once, or never
 LIVE_KERNELS: set[int] = set()  # pids of this process's running kernels (see kill_live_kernels)
 
 
@@ -227,6 +232,16 @@ def _error_text(cell) -> str:
     return ""
 
 
+class _Client(NotebookClient):
+    """nbclient, except that a cell interrupted at its time limit waits for its last outputs
+    only briefly: a kernel that honours the interrupt sends them at once, and a stuck one never
+    does (nbclient would wait ``iopub_timeout`` more on every hang)."""
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.iopub_timeout = AFTER_INTERRUPT_OUTPUT_SECONDS
+        return await super()._async_handle_timeout(timeout, cell)
+
+
 @dataclass
 class KernelSession:
     cells: list[str]
@@ -250,9 +265,9 @@ class KernelSession:
 
     def _start(self) -> None:
         notebook = nbformat.v4.new_notebook()
-        client = NotebookClient(
+        client = _Client(
             notebook, timeout=self.limits.cell_seconds, kernel_name="python3", allow_errors=True,
-            interrupt_on_timeout=True, record_timing=False, iopub_timeout=10,
+            interrupt_on_timeout=True, record_timing=False, iopub_timeout=OUTPUT_SECONDS,
             shutdown_kernel="immediate",  # nothing is left to save: a graceful TensorFlow exit costs 1.5-2.5 s
             error_on_timeout={"ename": "CellTimeoutError", "evalue": "시간 제한 초과", "traceback": []},
             resources={"metadata": {"path": str(self.workdir)}},
@@ -372,7 +387,7 @@ class KernelSession:
         cell = nbformat.v4.new_code_cell(source)
         self._client.nb.cells.append(cell)
         index = len(self._client.nb.cells) - 1
-        self._client.timeout = int(timeout)
+        self._client.timeout, self._client.iopub_timeout = int(timeout), OUTPUT_SECONDS
         started = time.monotonic()
         try:
             self._client.execute_cell(cell, index)
@@ -413,13 +428,13 @@ class KernelSession:
         """After an interrupt, does the kernel answer again?"""
         cell = nbformat.v4.new_code_cell("pass")
         self._client.nb.cells.append(cell)
-        self._client.timeout = 10
+        self._client.timeout, self._client.iopub_timeout = RESPONSIVE_SECONDS, AFTER_INTERRUPT_OUTPUT_SECONDS
         started = time.monotonic()
         try:
             self._client.execute_cell(cell, len(self._client.nb.cells) - 1)
         except DeadKernelError:
             return False
-        return time.monotonic() - started < 10
+        return time.monotonic() - started < RESPONSIVE_SECONDS
 
     def _replay(self) -> CellOutcome | None:
         """A fresh kernel running every cell not skipped, in order; returns the outcome of

@@ -58,6 +58,7 @@ class KitAutograde(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         from .. import assignment as registry
         from ..engine import files, sandbox
+        from ..engine.cache import ProbeCache
         from ..engine.grade import grade_notebook
 
         assignment = registry.get(self.assignment)
@@ -71,7 +72,8 @@ class KitAutograde(NbGraderPreprocessor):
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, str(path))
             result = grade_notebook(assignment, path, "submission", data,
-                                    assignment.limits.with_overrides(sandbox=sandbox.check() is None))
+                                    assignment.limits.with_overrides(sandbox=sandbox.check() is None),
+                                    ProbeCache.from_environment())
         questions = {question.id for question in assignment.questions}
         for problem in result.problems:  # the instructor's (sandbox, kit errors) go to nbgrader's log
             if not problem.for_student:

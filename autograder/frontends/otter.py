@@ -108,11 +108,12 @@ class AutograderPlugin(AbstractOtterPlugin):
     def before_execution(self, submission):
         import nbformat
 
+        from ..engine.cache import ProbeCache
         from ..engine.grade import grade_notebook
 
         try:
             self._result = grade_notebook(self.assignment, Path(self.submission_path), "submission", self._data,
-                                          self._limits, expected=self._expected)
+                                          self._limits, ProbeCache.from_environment(), expected=self._expected)
         except BaseException as error:  # never otter's crash: results.json is written all the same
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise

@@ -45,10 +45,10 @@ class Recordings:
         files.write_text(self.folder / f"{key}.json", json.dumps(observation, sort_keys=True))
 
 
-def namespace_of(variant: Variant, written: submission.Submission, objects: tuple[str, ...]) -> dict:
+def namespace_of(name: str, written: submission.Submission, objects: tuple[str, ...]) -> dict:
     """Every cell the graded objects can run, executed here in notebook order as student code."""
     namespace: dict = {"__name__": "__main__"}
-    folder = Path(tempfile.gettempdir()) / "autograder-inprocess" / variant.name
+    folder = Path(tempfile.gettempdir()) / "autograder-inprocess" / name
     for index in closure(objects, written):
         source = TransformerManager().transform_cell(written.cells[index])
         filename = str(folder / f"cell{index}.py")  # a student's file, to the kit's StudentCode rule
@@ -65,7 +65,7 @@ def observe(assignment, variant: Variant, student, solution, folder: Path, recor
     nbformat.write(notebook_of(variant, student, solution), str(path))
     written = submission.read(path, assignment.kit_roots)
     objects = tuple(sorted({name for q in assignment.questions for name in q.objects}))
-    namespace = namespace_of(variant, written, objects)
+    namespace = namespace_of(variant.name, written, objects)
     table = probe_table(assignment)
     recordings = Recordings(assignment)
     execution, missing = Execution(notebook=written), []  # the notebook explains a missing object
@@ -94,3 +94,29 @@ def observe(assignment, variant: Variant, student, solution, folder: Path, recor
 def judged(assignment, execution: Execution, expected: dict) -> list:
     """The case results, judged by the grader's own judge half (``grade.judge``)."""
     return judge(assignment, execution, expected)
+
+
+def seed_cache(assignment, paths: list[Path], folder: Path) -> list[Path]:
+    """Put the recorded training of each notebook at ``paths`` whose graded code was recorded
+    into a grader's cache at ``folder``, as the grader itself would have written it (with the
+    fingerprints of the objects it ran with), for tests of a front end where the training is
+    not what is under test. Returns the names of the notebooks seeded; the others train.
+
+    Only code a recording exists for runs here, and that is the code of an in-process variant."""
+    from autograder.engine.cache import ProbeCache
+    from autograder.engine.grade import OBJECTS
+
+    cache, recordings, seeded = ProbeCache(folder), Recordings(assignment), []
+    for path in paths:
+        written = submission.read(path, assignment.kit_roots)
+        for question in assignment.questions:
+            for probe in (p for p in question.probes.values() if p.cached):
+                key = code_key(probe.spec, question.objects, written, assignment.probe_modules)
+                entry = recordings.get(key)
+                if entry is None:
+                    continue
+                namespace = namespace_of(path.stem, written, question.objects)
+                made = runtime.probe_fingerprints(namespace, {"objects": question.objects})["fingerprints"]
+                cache.put(key, {**entry, OBJECTS: made})
+                seeded.append(path)
+    return seeded
