@@ -16,7 +16,7 @@ from autograder import mnist, training
 from autograder.engine.batch import grade_all
 from autograder.engine.kernel import Limits
 from autograder.kernel_side import runtime
-from corpus import forgers, materialize
+from corpus import forgers, inprocess, materialize
 
 
 def _weights(arrays):
@@ -77,6 +77,8 @@ def test_every_forger_scores_what_its_code_deserves(ch02, built_notebooks, mnist
     variants = [*forgers.VARIANTS, forgers.Variant("reference", "right")]
     paths = [materialize(variant, student, solution, tmp_path) for variant in variants]
     out = tmp_path / "grades"
+    # trainings of recorded code are served, as in a class (the forgers' tricks are not training code)
+    assert inprocess.seed_cache(ch02, paths, out / ".cache")
     results = {r.submission: r for r in grade_all(ch02, paths, out, {ch02.datasets[0]: mnist_path}, jobs=2,
                                                   limits=Limits(cell_seconds=30, memory_mb=3000), cache=out / ".cache")}
     wrong = {}
