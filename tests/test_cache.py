@@ -97,3 +97,19 @@ def test_a_forged_or_copied_cache_entry_is_refused_and_recomputed(tmp_path):
         assert cache.get(key) is None, key
     assert ProbeCache(tmp_path).get("honest")["accuracy"] == 0.82  # another worker, the same secret
     assert ProbeCache(tmp_path / "elsewhere").get("honest") is None
+
+
+def test_the_platform_front_ends_cache_is_the_folder_autograder_cache_names(tmp_path, monkeypatch):
+    """otter's and nbgrader's runs share a cache only when $AUTOGRADER_CACHE names one; a second
+    process reading that folder is served what the first wrote."""
+    from autograder.engine.cache import CACHE_ENV
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    unset = ProbeCache.from_environment()
+    assert unset.folder is None
+    unset.put("k", {"ok": True})
+    assert unset.get("k") is None  # no cache: nothing kept anywhere
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "shared"))
+    ProbeCache.from_environment().put("k", {"ok": True, "accuracy": 0.9})
+    assert ProbeCache.from_environment().get("k") == {"ok": True, "accuracy": 0.9}
+    assert (tmp_path / "shared" / "k.json").is_file()
