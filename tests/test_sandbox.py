@@ -167,3 +167,32 @@ def test_the_sandbox_hides_the_kit_and_keeps_the_kernels_limits(tiny, tmp_path):
     assert [o.status for o in outcomes] == ["ok", "timeout", "died", "ok"], [(o.status, o.error) for o in outcomes]
     assert "메모리" in outcomes[2].error
     assert not (tmp_path / "mine.txt").exists()  # its private working folder is a tmpfs of its own
+
+
+def test_a_kernel_dies_with_the_grader_that_started_it_from_fork_on(tmp_path):
+    """What runs between fork and exec of every kernel: from then on the kernel is killed with
+    its grader, even before bwrap or ipykernel watch their parent (a grader killed in that
+    moment left a kernel running), and a grader already gone means no kernel at all."""
+    import signal as signals
+    import time
+
+    import psutil
+
+    from autograder.engine.sandbox import _in_the_kernels_process
+
+    grader = subprocess.Popen([sys.executable, "-c", (
+        "import functools, os, subprocess, sys, time\n"
+        "from autograder.engine.sandbox import _in_the_kernels_process\n"
+        "kernel = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],\n"
+        "                          preexec_fn=functools.partial(_in_the_kernels_process, os.getpid(), None))\n"
+        "print(kernel.pid, flush=True)\n"
+        "time.sleep(120)\n")], stdout=subprocess.PIPE, text=True, env=subprocess_env())
+    kernel = psutil.Process(int(grader.stdout.readline()))
+    assert kernel.is_running()
+    grader.send_signal(signals.SIGKILL)
+    grader.wait()
+    gone, _ = psutil.wait_procs([kernel], timeout=5)
+    assert gone, "the kernel outlived its killed grader"
+    late = subprocess.run([sys.executable, "-c", "print('ran')"], capture_output=True, text=True,
+                          preexec_fn=lambda: _in_the_kernels_process(-1, None))
+    assert late.returncode == 1 and late.stdout == ""  # its grader is not its parent any more: never runs

@@ -191,9 +191,28 @@ class LimitedKernelManager(AsyncKernelManager):
         return self._limited(super().format_kernel_cmd(extra_arguments))
 
     async def _async_launch_kernel(self, kernel_cmd, **kwargs):
-        if self.confinement is not None and self.confinement.groups:
-            kwargs["preexec_fn"] = self.confinement.enter
+        groups = self.confinement if self.confinement is not None and self.confinement.groups else None
+        kwargs["preexec_fn"] = functools.partial(_in_the_kernels_process, os.getpid(), groups)
         await super()._async_launch_kernel(kernel_cmd, **kwargs)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _in_the_kernels_process(grader: int, confinement: "confine.Confinement | None") -> None:
+    """Between fork and exec. The kernel (or bwrap before it) dies with the grader that started
+    it, from this moment on: bwrap's own ``--die-with-parent`` and ipykernel's parent watch start
+    later, and a grader killed in between left the kernel running. Then into its control groups."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the later watches only
+    if os.getppid() != grader:
+        os._exit(1)  # the grader died before the signal was set
+    if confinement is not None:
+        confinement.enter()
 
 
 class SandboxedKernelManager(LimitedKernelManager):
