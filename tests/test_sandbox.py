@@ -169,12 +169,11 @@ def test_the_sandbox_hides_the_kit_and_keeps_the_kernels_limits(tiny, tmp_path):
     assert not (tmp_path / "mine.txt").exists()  # its private working folder is a tmpfs of its own
 
 
-def test_a_kernel_dies_with_the_grader_that_started_it_from_fork_on(tmp_path):
+def test_a_kernel_dies_with_the_grader_that_started_it_from_fork_on():
     """What runs between fork and exec of every kernel: from then on the kernel is killed with
     its grader, even before bwrap or ipykernel watch their parent (a grader killed in that
     moment left a kernel running), and a grader already gone means no kernel at all."""
     import signal as signals
-    import time
 
     import psutil
 

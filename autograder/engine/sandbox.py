@@ -16,6 +16,7 @@ ends the kernel with the worker that started it (even SIGKILL).
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import glob
 import importlib.metadata
@@ -197,18 +198,18 @@ class LimitedKernelManager(AsyncKernelManager):
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+try:  # looked up here, in the grader: a forked child of a threaded process must not load libraries
+    _PRCTL = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):
+    _PRCTL = None  # not Linux: the later watches only
 
 
 def _in_the_kernels_process(grader: int, confinement: "confine.Confinement | None") -> None:
     """Between fork and exec. The kernel (or bwrap before it) dies with the grader that started
     it, from this moment on: bwrap's own ``--die-with-parent`` and ipykernel's parent watch start
     later, and a grader killed in between left the kernel running. Then into its control groups."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the later watches only
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(1)  # the grader died before the signal was set
     if confinement is not None:

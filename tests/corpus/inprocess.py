@@ -100,7 +100,7 @@ def seed_cache(assignment, paths: list[Path], folder: Path) -> list[Path]:
     """Put the recorded training of each notebook at ``paths`` whose graded code was recorded
     into a grader's cache at ``folder``, as the grader itself would have written it (with the
     fingerprints of the objects it ran with), for tests of a front end where the training is
-    not what is under test. Returns the names of the notebooks seeded; the others train.
+    not what is under test. Returns the paths of the notebooks seeded; the others train.
 
     Only code a recording exists for runs here, and that is the code of an in-process variant."""
     from autograder.engine.cache import ProbeCache
@@ -110,13 +110,15 @@ def seed_cache(assignment, paths: list[Path], folder: Path) -> list[Path]:
     for path in paths:
         written = submission.read(path, assignment.kit_roots)
         for question in assignment.questions:
-            for probe in (p for p in question.probes.values() if p.cached):
-                key = code_key(probe.spec, question.objects, written, assignment.probe_modules)
-                entry = recordings.get(key)
-                if entry is None:
-                    continue
-                namespace = namespace_of(path.stem, written, question.objects)
-                made = runtime.probe_fingerprints(namespace, {"objects": question.objects})["fingerprints"]
+            keys = [code_key(probe.spec, question.objects, written, assignment.probe_modules)
+                    for probe in question.probes.values() if probe.cached]
+            found = {key: entry for key in keys if (entry := recordings.get(key)) is not None}
+            if not found:
+                continue
+            namespace = namespace_of(path.stem, written, question.objects)  # run once per question
+            made = runtime.probe_fingerprints(namespace, {"objects": question.objects})["fingerprints"]
+            for key, entry in found.items():
                 cache.put(key, {**entry, OBJECTS: made})
+            if path not in seeded:
                 seeded.append(path)
     return seeded
