@@ -127,6 +127,20 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
+def _describe(pids: set[int]) -> list[str]:
+    """What a failure shows of the processes still alive: enough to tell which one and why."""
+    shown = []
+    for pid in sorted(pids):
+        try:
+            process = psutil.Process(pid)
+            with process.oneshot():
+                shown.append(f"{pid} {process.name()} {process.status()} parent={process.ppid()} "
+                             f"age={time.time() - process.create_time():.1f}s {' '.join(process.cmdline())[:160]}")
+        except psutil.Error as error:
+            shown.append(f"{pid}: {error!r}")
+    return shown
+
+
 def _records(out: Path) -> int:
     return len(list(out.glob("*/result.json")))
 
@@ -172,7 +186,7 @@ def test_killing_the_whole_batch_then_running_it_again_loses_nothing(klass, tmp_
     for path in out.glob("*/result.json"):
         json.loads(path.read_text(encoding="utf-8"))  # whole, wherever the kill landed
     time.sleep(3)
-    assert not _alive(kernels), "kernels outlived their killed worker"  # they watch their parent
+    assert not _alive(kernels), f"kernels outlived their killed worker: {_describe(_alive(kernels))}"
     again = _grade([folder], out, 2)
     assert again.returncode == 0, again.stderr[-3000:]
     _check(_rows(out), expected)
