@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -484,6 +485,47 @@ def test_grade_refuses_jobs_that_do_not_fit_in_memory(tmp_path):
                               "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert refused.returncode == 2 and f"--jobs {too_many}" in refused.stderr and "available" in refused.stderr
     assert not (tmp_path / "out").exists()  # refused before grading anything
+
+
+def test_kernels_share_the_cpus_a_quota_leaves_the_grader(tiny):
+    """Each kernel's compute pools get its share of the CPUs: the jobs divide them, and a
+    control group's CPU quota (Gradescope's half a CPU) counts, not the machine's cores."""
+    import uuid
+
+    from autograder.engine import capacity
+    from autograder.engine.kernel import THREAD_ENV, KernelSetup, Limits
+
+    assert [capacity.kernel_threads(jobs, cpus) for jobs, cpus in [(1, 4), (2, 4), (2, 3), (4, 2), (1, 0.5)]] == \
+        [4, 2, 1, 1, 1]
+    env = KernelSetup.for_assignment(tiny, {}, Limits(threads=3)).env
+    assert {env[name] for name in THREAD_ENV} == {"3"}
+    with pytest.raises(ValueError, match="threads"):
+        Limits(threads=0)
+    v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+    group = None
+    try:
+        if (v2 / "cgroup.controllers").is_file() and "cpu" in (v2 / "cgroup.subtree_control").read_text().split():
+            group = v2 / f"autograder-test-{uuid.uuid4().hex[:8]}"
+            group.mkdir()
+            (group / "cpu.max").write_text("50000 100000")
+        elif (v1 / "cpu.cfs_quota_us").is_file():
+            group = v1 / f"autograder-test-{uuid.uuid4().hex[:8]}"
+            group.mkdir()
+            (group / "cpu.cfs_period_us").write_text("100000")
+            (group / "cpu.cfs_quota_us").write_text("50000")
+    except OSError:
+        group = None
+    if group is None:
+        pytest.skip("no CPU controller this test may write to")
+    try:
+        inside = subprocess.run([sys.executable, "-c", "import os, sys\n"
+                                 f"open({str(group / 'cgroup.procs')!r}, 'w').write(str(os.getpid()))\n"
+                                 "from autograder.engine import capacity\n"
+                                 "print(capacity.cpus_available(), capacity.kernel_threads(1))"],
+                                capture_output=True, text=True, timeout=60)
+        assert inside.stdout.split() == ["0.5", "1"], inside.stderr[-2000:]
+    finally:
+        group.rmdir()
 
 
 def test_time_limit_ends_a_loop_that_swallows_the_timeout():

@@ -147,20 +147,22 @@ def test_a_chapter_two_thief_gets_nothing(ch02, built_notebooks, mnist_path, tmp
 
 def test_the_sandbox_hides_the_kit_and_keeps_the_kernels_limits(tiny, tmp_path):
     """What the kernel can see, checked from inside; the memory and time limits still hold."""
-    from autograder.engine.kernel import KernelSession, KernelSetup, Limits
+    from autograder.engine.kernel import THREAD_ENV, KernelSession, KernelSetup, Limits
     from conftest import ROOT
 
-    limits = Limits(cell_seconds=10, memory_mb=600)
+    limits = Limits(cell_seconds=10, memory_mb=600, threads=1)  # its share of the CPUs reaches it
     setup = KernelSetup.for_assignment(tiny, {}, limits)
     probe = (
         "import os, sys\n"
         "seen = {'kit': any(os.path.exists(p) for p in %r), 'pids': len([p for p in os.listdir('/proc') if p.isdigit()]),\n"
-        "        'path': [p for p in sys.path if 'dev' in p or 'tests' in p]}\n"
+        "        'path': [p for p in sys.path if 'dev' in p or 'tests' in p],\n"
+        "        'threads': {os.environ.get(name) for name in %r}}\n"
         "try:\n    import autograder\n    seen['import'] = True\nexcept ImportError:\n    seen['import'] = False\n"
         "try:\n    open('/etc/x', 'w')\n    seen['write'] = True\nexcept OSError:\n    seen['write'] = False\n"
         "open('mine.txt', 'w').write('ok')\n"
-        "assert seen == {'kit': False, 'pids': seen['pids'], 'path': [], 'import': False, 'write': False}, seen\n"
-        "assert seen['pids'] <= 3, seen\n") % [str(ROOT / "autograder" / "__init__.py"), str(ROOT / "solutions" / "ch02.py")]
+        "assert seen == {'kit': False, 'pids': seen['pids'], 'path': [], 'threads': {'1'}, 'import': False, 'write': False}, seen\n"
+        "assert seen['pids'] <= 3, seen\n") % ([str(ROOT / "autograder" / "__init__.py"), str(ROOT / "solutions" / "ch02.py")],
+                                                THREAD_ENV)
     cells = [probe, "while True:\n    pass", "import time\nhog = b'x' * (900 * 2**20)\ntime.sleep(2)", "x = 1"]
     with KernelSession(cells, tmp_path, setup, limits) as session:
         outcomes = session.run_cells()

@@ -28,7 +28,7 @@ from typing import Callable
 
 import psutil
 
-from . import files, outcomes, records, sandbox
+from . import capacity, files, outcomes, records, sandbox
 from .cache import ProbeCache
 from .cases import judge_question
 from .grade import GRADER_ERROR, SubmissionResult, expected_observations, grade_notebook, reference_hashes
@@ -234,6 +234,8 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     workers are stopped and everything finished is written."""
     question_list = assignment.questions
     limits = limits or assignment.limits
+    if limits.threads is None:  # the workers' kernels share the CPUs
+        limits = limits.with_overrides(threads=capacity.kernel_threads(jobs))
     if limits.sandbox and sandbox.check():
         raise sandbox.SandboxUnavailable(sandbox.check())
     out = out.resolve()  # the kernels see files by their absolute paths

@@ -66,6 +66,57 @@ def _mounts() -> dict[str, Path]:
     return found
 
 
+def cpu_quota() -> float | None:
+    """The CPUs this process's control groups allow it (the smallest ``cpu.max`` of v2, or
+    ``cpu.cfs_quota_us`` of v1, on its own group and every group above it), or None when none
+    limits it. A container's quota (Gradescope's half a CPU) is not in ``os.cpu_count``."""
+    own = _own_cgroups()
+    quotas = []
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields, extra = left.split(), right.split()
+        if len(fields) < 5 or not extra:
+            continue
+        if extra[0] == "cgroup2" and "" in own:
+            hierarchy, read = own[""], _v2_quota
+        elif extra[0] == "cgroup" and len(extra) >= 3 and "cpu" in extra[2].split(",") and "cpu" in own:
+            hierarchy, read = own["cpu"], _v1_quota
+        else:
+            continue
+        root, point = fields[3], Path(fields[4])
+        inside = os.path.relpath(hierarchy, root) if hierarchy.startswith(root) else "."
+        group = (point / inside).resolve() if inside != "." else point
+        while True:  # the group and each one above it, up to the mount
+            quota = read(group)
+            if quota is not None:
+                quotas.append(quota)
+            if group == point or point not in group.parents:
+                break
+            group = group.parent
+    return min(quotas) if quotas else None
+
+
+def _v2_quota(group: Path) -> float | None:
+    try:
+        limit, period = (group / "cpu.max").read_text().split()[:2]
+        return None if limit == "max" else int(limit) / int(period)
+    except (OSError, ValueError):
+        return None
+
+
+def _v1_quota(group: Path) -> float | None:
+    try:
+        limit = int((group / "cpu.cfs_quota_us").read_text())
+        period = int((group / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if limit <= 0 or period <= 0 else limit / period
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -33,11 +33,14 @@ from nbclient.exceptions import DeadKernelError
 
 from ..kernel_side import runtime
 from ..kernel_side.channel import EVENT
-from . import confine, files, kernel_code, sandbox
+from . import capacity, confine, files, kernel_code, sandbox
 
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
 # zeroes a test cell that writes there), a fixed hash seed, plots without a display.
+# The width of the kernel's compute pools (TensorFlow's two, numpy's BLAS): its share of the CPUs
+THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "MKL_NUM_THREADS")
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
 # The notebook's self-check tool: imported by its setup cell, never needed to grade it (its
 # calls are stripped), and slow to import; an inert stand-in takes its place in graded kernels.
@@ -65,6 +68,7 @@ class Limits:
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
     sandbox: bool = True  # the kernel in bubblewrap (engine.sandbox); without it, a note in the status
     run_as: str | None = None  # without the sandbox: run the kernel as this user (setpriv; grader is root)
+    threads: int | None = None  # compute threads per kernel; None: the CPUs this grader may use (a batch divides them)
 
     # What a platform's configuration may set (the otter plugin's config, course files): the
     # limits themselves, never how the grader isolates kernels on the machine it runs on.
@@ -76,8 +80,10 @@ class Limits:
         if self.device not in self.DEVICES:
             raise ValueError(f"device must be one of {', '.join(self.DEVICES)}, not {self.device!r}")
         for name in ("cell_seconds", "notebook_seconds", "memory_mb", "tasks", "disk_mb", "submission_seconds",
-                     "output_chars"):
+                     "output_chars", "threads"):
             value = getattr(self, name)
+            if name == "threads" and value is None:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive whole number, not {value!r}")
 
@@ -119,6 +125,8 @@ class KernelSetup:
         env = dict(KERNEL_ENV, **{dataset.env_var: path for dataset, path in files.items()})
         if limits.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"  # TensorFlow in the kernel sees no GPU
+        threads = str(limits.threads or capacity.kernel_threads())
+        env.update({name: threads for name in THREAD_ENV})
         patches = [dataset.kernel_patch(path) for dataset, path in files.items()]
         harness = (harness_source(assignment.kit_roots, limits.output_chars, patches, SELF_CHECK_TOOLS)
                    + channel_source(tuple(assignment.probe_modules)))
