@@ -102,21 +102,46 @@ def cell_text(cell) -> str:
     return "\n".join(parts)
 
 
+def shared_folder(tmp_path_factory, name: str, fill) -> Path:
+    """A folder that one test process of this run fills (``fill(folder)``) and the others reuse:
+    pytest-xdist gives each worker its own session fixtures, and some cost a TensorFlow kernel."""
+    import fcntl
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's, not the worker's
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the one filling it
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            fill(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
     """The untouched student notebook alone in an empty folder, saved and run top to bottom as a
-    student would (in a kernel where the kit cannot be imported, MNIST served locally)."""
+    student would (in a kernel where the kit cannot be imported, MNIST served locally); run once
+    per test run, whichever worker needs it first."""
     import nbformat
     from nbclient import NotebookClient
 
     from autograder.engine.kernel import harness_source
     from autograder.targets.notebooks import write_notebook
 
-    folder = tmp_path_factory.mktemp("student")
-    path = write_notebook(built_notebooks[0], folder / f"{ch02.id}.ipynb")
-    nb = nbformat.read(str(path), as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(
-        harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
-    return folder, nb
+    executed = "executed.json"  # not an .ipynb: the folder holds only the student's notebook
+
+    def run(folder: Path) -> None:
+        path = write_notebook(built_notebooks[0], folder / f"{ch02.id}.ipynb")
+        nb = nbformat.read(str(path), as_version=4)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(
+            harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+        nbformat.write(nb, str(folder.parent / f"{folder.name}-{executed}"))
+
+    folder = shared_folder(tmp_path_factory, "student-run", run)
+    return folder, nbformat.read(str(folder.parent / f"{folder.name}-{executed}"), as_version=4)
