@@ -45,9 +45,10 @@ def _own_cgroups() -> dict[str, str]:
     return found
 
 
-def _mounts() -> dict[str, Path]:
-    """Hierarchy ("" for v2, else a v1 controller) -> its mount point."""
-    found: dict[str, Path] = {}
+def _cgroup_mounts() -> list[tuple[str, list[str], str, Path]]:
+    """Each cgroup mount: ("cgroup2" or "cgroup", its v1 controllers, the hierarchy's path it
+    shows, its mount point)."""
+    found = []
     try:
         lines = Path("/proc/self/mountinfo").read_text().splitlines()
     except OSError:
@@ -55,14 +56,22 @@ def _mounts() -> dict[str, Path]:
     for line in lines:
         left, _, right = line.partition(" - ")
         fields, extra = left.split(), right.split()
-        if len(fields) < 5 or not extra:
+        if len(fields) < 5 or not extra or extra[0] not in ("cgroup2", "cgroup"):
             continue
-        if extra[0] == "cgroup2":
-            found.setdefault("", Path(fields[4]))
-        elif extra[0] == "cgroup" and len(extra) >= 3:
-            for option in extra[2].split(","):
-                if option in ("pids", "memory"):
-                    found.setdefault(option, Path(fields[4]))
+        options = extra[2].split(",") if extra[0] == "cgroup" and len(extra) >= 3 else []
+        found.append((extra[0], options, fields[3], Path(fields[4])))
+    return found
+
+
+def _mounts() -> dict[str, Path]:
+    """Hierarchy ("" for v2, else a v1 controller) -> its mount point."""
+    found: dict[str, Path] = {}
+    for kind, options, _, point in _cgroup_mounts():
+        if kind == "cgroup2":
+            found.setdefault("", point)
+        for option in options:
+            if option in ("pids", "memory"):
+                found.setdefault(option, point)
     return found
 
 
@@ -70,24 +79,14 @@ def cpu_quota() -> float | None:
     """The CPUs this process's control groups allow it (the smallest ``cpu.max`` of v2, or
     ``cpu.cfs_quota_us`` of v1, on its own group and every group above it), or None when none
     limits it. A container's quota (Gradescope's half a CPU) is not in ``os.cpu_count``."""
-    own = _own_cgroups()
-    quotas = []
-    try:
-        lines = Path("/proc/self/mountinfo").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        left, _, right = line.partition(" - ")
-        fields, extra = left.split(), right.split()
-        if len(fields) < 5 or not extra:
-            continue
-        if extra[0] == "cgroup2" and "" in own:
+    own, quotas = _own_cgroups(), []
+    for kind, options, root, point in _cgroup_mounts():
+        if kind == "cgroup2" and "" in own:
             hierarchy, read = own[""], _v2_quota
-        elif extra[0] == "cgroup" and len(extra) >= 3 and "cpu" in extra[2].split(",") and "cpu" in own:
+        elif "cpu" in options and "cpu" in own:
             hierarchy, read = own["cpu"], _v1_quota
         else:
             continue
-        root, point = fields[3], Path(fields[4])
         inside = os.path.relpath(hierarchy, root) if hierarchy.startswith(root) else "."
         group = (point / inside).resolve() if inside != "." else point
         while True:  # the group and each one above it, up to the mount
