@@ -10,6 +10,7 @@ outside its kernel changes; without the sandbox the same cells do steal (so the 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -169,6 +170,25 @@ def test_the_sandbox_hides_the_kit_and_keeps_the_kernels_limits(tiny, tmp_path):
     assert [o.status for o in outcomes] == ["ok", "timeout", "died", "ok"], [(o.status, o.error) for o in outcomes]
     assert "메모리" in outcomes[2].error
     assert not (tmp_path / "mine.txt").exists()  # its private working folder is a tmpfs of its own
+
+
+def test_a_sandbox_whose_grader_died_while_bwrap_set_it_up_never_starts_the_kernel():
+    """bwrap drops the parent-death signal while it sets the sandbox up and arms its own only
+    after: the kernel's command first checks its lifeline, a pipe only the grader writes to."""
+    from autograder.engine.confine import rlimit_prefix
+
+    for grader_alive in (True, False):
+        read, write = os.pipe()
+        if not grader_alive:
+            os.close(write)
+        started = subprocess.run([*rlimit_prefix(sys.executable, None, 2**20, lifeline=read), "echo", "started"],
+                                 pass_fds=(read,), capture_output=True, text=True, timeout=30)
+        os.close(read)
+        if grader_alive:
+            os.close(write)
+            assert (started.returncode, started.stdout) == (0, "started\n"), started.stderr
+        else:
+            assert (started.returncode, started.stdout) == (1, ""), started.stderr
 
 
 def test_a_kernel_dies_with_the_grader_that_started_it_from_fork_on():

@@ -285,15 +285,22 @@ class Confinement:
         self.groups = []
 
 
-def rlimit_prefix(python: str, tasks: int | None, file_bytes: int) -> list[str]:
+def rlimit_prefix(python: str, tasks: int | None, file_bytes: int, lifeline: int | None = None) -> list[str]:
     """A command prefix that sets RLIMIT_NPROC and RLIMIT_FSIZE, then runs the rest.
+
+    ``lifeline``: the read end of a pipe whose only writer is the grader (it never writes). At
+    end of file the grader is gone, and the kernel is not started: bwrap loses the parent-death
+    signal set before its exec while it sets the sandbox up, and arms its own only after, so a
+    grader killed in between left the sandbox running.
 
     Run inside the sandbox, after bwrap made its user namespace: the task count is then that
     namespace's own (the grader's other processes do not use it up). It binds a grader that is
     not root; for root the control group does it (the kernel exempts root from RLIMIT_NPROC).
     ``tasks`` None: no task rlimit (a kernel outside any namespace of its own would share the
     count with every process of the grader's user)."""
-    code = ("import os,resource,sys;"
+    code = ("import os,resource,select,sys;"
+            + (f"os._exit(1) if select.select([{lifeline}],[],[],0)[0] else os.close({lifeline});"
+               if lifeline is not None else "")
             + (f"resource.setrlimit(resource.RLIMIT_NPROC,({tasks},{tasks}));" if tasks else "") +
             f"resource.setrlimit(resource.RLIMIT_FSIZE,({file_bytes},{file_bytes}));"
             "os.execvp(sys.argv[1],sys.argv[1:])")

@@ -181,12 +181,15 @@ class LimitedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self.confinement: confine.Confinement | None = None
         self.rlimits: tuple[int | None, int] | None = None  # (tasks, bytes per file)
+        self.lifeline: int | None = None  # the kernel's end of its lifeline (see confine.rlimit_prefix)
 
     def limit(self, confinement: "confine.Confinement", tasks: int | None, file_bytes: int) -> None:
         self.confinement, self.rlimits = confinement, (tasks, file_bytes)
 
     def _limited(self, command: list[str]) -> list[str]:
-        return command if self.rlimits is None else [*confine.rlimit_prefix(sys.executable, *self.rlimits), *command]
+        if self.rlimits is None:
+            return command
+        return [*confine.rlimit_prefix(sys.executable, *self.rlimits, lifeline=self.lifeline), *command]
 
     def format_kernel_cmd(self, extra_arguments=None):
         return self._limited(super().format_kernel_cmd(extra_arguments))
@@ -224,6 +227,7 @@ class SandboxedKernelManager(LimitedKernelManager):
         super().__init__(**kwargs)
         self.sandbox: Sandbox | None = None
         self._options_fd: int | None = None
+        self._lifeline_writer: int | None = None
         self._sandboxed: int | None = None
 
     def configure(self, sandbox: Sandbox) -> None:
@@ -231,6 +235,8 @@ class SandboxedKernelManager(LimitedKernelManager):
         self.connection_file = str(sandbox.sockets / "kernel.json")  # the sockets are named after it
 
     def format_kernel_cmd(self, extra_arguments=None):
+        self._close_lifeline()
+        self.lifeline, self._lifeline_writer = os.pipe()  # the grader holds the writer until the kernel ends
         command = super().format_kernel_cmd(extra_arguments)  # with the rlimits' prefix: run inside
         # the connection file is written by now: the kernel's copy names its sockets inside
         with open(self.connection_file, encoding="utf-8") as handle:
@@ -247,18 +253,29 @@ class SandboxedKernelManager(LimitedKernelManager):
         return [bwrap(), "--args", str(read), "--", *command]
 
     async def _async_launch_kernel(self, kernel_cmd, **kwargs):
-        if self._options_fd is not None:
-            kwargs["pass_fds"] = (self._options_fd,)
+        kwargs["pass_fds"] = tuple(fd for fd in (self._options_fd, self.lifeline) if fd is not None)
         try:
             await super()._async_launch_kernel(kernel_cmd, **kwargs)
         finally:
-            if self._options_fd is not None:
-                os.close(self._options_fd)
-                self._options_fd = None
+            for fd in (self._options_fd, self.lifeline):
+                if fd is not None:
+                    os.close(fd)
+            self._options_fd = self.lifeline = None
         # From now on the grader reaches the sockets through the kernel's own root.
         pid = await self._sandboxed_pid()
         if pid is not None:
             self.ip = f"/proc/{pid}/root{SOCKETS}/kernel-ipc"
+
+    def _close_lifeline(self) -> None:
+        if getattr(self, "_lifeline_writer", None) is not None:
+            os.close(self._lifeline_writer)
+            self._lifeline_writer = None
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self._close_lifeline()
+        await super()._async_cleanup_resources(restart=restart)
+
+    cleanup_resources = _async_cleanup_resources
 
     async def _sandboxed_pid(self, seconds: float = 30) -> int | None:
         """The first process bwrap starts in the sandbox, once the sandbox is set up (its
