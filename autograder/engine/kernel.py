@@ -38,10 +38,10 @@ from . import capacity, confine, files, kernel_code, sandbox
 # What every graded kernel gets, whichever front-end starts it (``autograder grade``, the
 # otter plugin, the nbgrader course's config): quiet TensorFlow, no warnings on stderr (nbgrader
 # zeroes a test cell that writes there), a fixed hash seed, plots without a display.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
 # The width of the kernel's compute pools (TensorFlow's two, numpy's BLAS): its share of the CPUs
 THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "MKL_NUM_THREADS")
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
 # The notebook's self-check tool: imported by its setup cell, never needed to grade it (its
 # calls are stripped), and slow to import; an inert stand-in takes its place in graded kernels.
 SELF_CHECK_TOOLS = ("otter",)
