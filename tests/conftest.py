@@ -132,7 +132,8 @@ def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
     from autograder.engine.kernel import harness_source
     from autograder.targets.notebooks import write_notebook
 
-    executed = "executed.json"  # not an .ipynb: the folder holds only the student's notebook
+    def executed(folder: Path) -> Path:  # beside the folder: the student's holds only their notebook
+        return folder.parent / f"{folder.name}-executed.ipynb"
 
     def run(folder: Path) -> None:
         path = write_notebook(built_notebooks[0], folder / f"{ch02.id}.ipynb")
@@ -141,7 +142,7 @@ def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
             harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
-        nbformat.write(nb, str(folder.parent / f"{folder.name}-{executed}"))
+        nbformat.write(nb, str(executed(folder)))
 
     folder = shared_folder(tmp_path_factory, "student-run", run)
-    return folder, nbformat.read(str(folder.parent / f"{folder.name}-{executed}"), as_version=4)
+    return folder, nbformat.read(str(executed(folder)), as_version=4)

@@ -267,7 +267,7 @@ class SandboxedKernelManager(LimitedKernelManager):
             self.ip = f"/proc/{pid}/root{SOCKETS}/kernel-ipc"
 
     def _close_lifeline(self) -> None:
-        if getattr(self, "_lifeline_writer", None) is not None:
+        if self._lifeline_writer is not None:
             os.close(self._lifeline_writer)
             self._lifeline_writer = None
 
