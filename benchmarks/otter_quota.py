@@ -1,6 +1,8 @@
 """`otter run` of the built Gradescope zip under a CPU quota (Gradescope's default container has
 0.5 vCPU), against local grading of the same submissions: the scores must be equal; the times
-are printed. Figures and a check, not part of the test suite (each run trains the model).
+are printed. Figures and a check, not part of the test suite (each run trains the model). otter
+starts the way the zip's ``run_otter.py`` starts it on Gradescope: the kit imported first
+(``gradescope.otter_run_command``).
 
 The quota is a cgroup (v1 ``cpu.cfs_quota_us`` or v2 ``cpu.max``) made for the run when this
 process may create one (root in a container usually may); otherwise ``taskset`` pins the run to
@@ -67,7 +69,7 @@ def peak_rss(pid: int, into: list, stop: threading.Event) -> None:
 
 def otter_run(zip_path: Path, submission: Path, out: Path, group: Path | None, env: dict) -> tuple[dict, float, float]:
     out.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "otter", "run", "-a", str(zip_path), str(submission), "-o", str(out), "--no-logo"]
+    command = gradescope.otter_run_command(zip_path, submission, out)
     if group is None:
         command = ["taskset", "-c", "0", *command]
     started = time.monotonic()

@@ -128,9 +128,9 @@ def test_offline_gradescope_run_of_a_bare_zip_fails_only_the_training_case(build
     home = tmp_path / "home"
     home.mkdir()
     env = subprocess_env(drop=(mnist.ENV_VAR, "KERAS_HOME"), HOME=str(home))
-    process = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(out / ASSIGNMENT / gradescope.ZIP_NAME),
-                              str(out / ASSIGNMENT / "solution" / f"{ASSIGNMENT}.ipynb"), "-o", str(tmp_path),
-                              "--no-logo"], env=env, capture_output=True, text=True, timeout=900)
+    process = subprocess.run(gradescope.otter_run_command(out / ASSIGNMENT / gradescope.ZIP_NAME,
+                                                          out / ASSIGNMENT / "solution" / f"{ASSIGNMENT}.ipynb", tmp_path),
+                             env=env, capture_output=True, text=True, timeout=900)
     assert process.returncode == 0, process.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     questions = {test["name"]: test for test in results["tests"] if test["name"] != "Public Tests"}

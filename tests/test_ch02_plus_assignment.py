@@ -221,8 +221,8 @@ def test_otter_gives_the_built_solution_100_points(built, tmp_path):
     root, _ = built
     keras_home = tmp_path / "keras"
     started = time.monotonic()
-    process = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(root / gradescope.ZIP_NAME),
-                              str(root / "solution" / f"{ID}.ipynb"), "-o", str(tmp_path), "--no-logo"],
+    process = subprocess.run(gradescope.otter_run_command(root / gradescope.ZIP_NAME, root / "solution" / f"{ID}.ipynb",
+                                                          tmp_path),
                              capture_output=True, text=True, timeout=900,
                              env=subprocess_env(drop=(mnist.ENV_VAR,), KERAS_HOME=str(keras_home)))
     seconds = time.monotonic() - started

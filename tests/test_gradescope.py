@@ -27,7 +27,7 @@ import pytest
 from autograder import mnist
 from autograder.engine.kernel import Limits
 from autograder.engine.expected import load_expected
-from autograder.platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, STUDENT_USER
+from autograder.platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, KIT_FIRST, STUDENT_USER
 from autograder.kernel_side import runtime
 from autograder.targets import gradescope, notebooks
 from conftest import cell_text, subprocess_env
@@ -84,13 +84,33 @@ def test_run_otter_imports_the_kit_before_otter(unpacked):
     """Gradescope runs run_otter.py: the kit comes first, so otter's nbformat never builds the IRI
     parser the kit keeps out (1.5 s of CPU per submission); otter is then imported as before."""
     source = (unpacked / "run_otter.py").read_text(encoding="utf-8")
-    assert source.startswith(gradescope.KIT_FIRST) and "from otter.run.run_autograder import main" in source
+    assert source.startswith(KIT_FIRST) and "from otter.run.run_autograder import main" in source
     probe = (f"import sys\nexec(compile({source!r}, 'run_otter.py', 'exec'), {{'__name__': 'not_main'}})\n"
              "assert 'otter.run.run_autograder' in sys.modules and 'jsonschema' in sys.modules\n"
              "print(sys.modules.get('rfc3987_syntax', 'absent'))")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=120)
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert shown.stdout.strip() == "None"  # refused by the kit, not loaded
+
+
+def test_otters_own_kernel_imports_the_kit_first(tmp_path, monkeypatch):
+    """The plugin's ``before_execution`` ends by making the kernels started after it (otter's,
+    which imports otter) run the kit's first line before anything: jsonschema's IRI parser,
+    built there by otter's nbformat otherwise, is refused (1.4 s of CPU per submission)."""
+    from nbclient import NotebookClient
+
+    from autograder.frontends.otter import kit_first_kernels
+
+    def kernel_sees() -> str:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import sys, otter\nprint(sys.modules.get('rfc3987_syntax', 'absent'))")])
+        NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+        return "".join(output.get("text", "") for output in nb.cells[0].outputs).strip()
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "plain"))  # restored after the test
+    assert kernel_sees().startswith("<module 'rfc3987_syntax'")  # what otter's kernel built before
+    kit_first_kernels(tmp_path / "kit-first")
+    assert kernel_sees() == "None"
 
 
 def test_setup_isolates_the_students_code_from_the_kit(unpacked):
@@ -285,8 +305,7 @@ def test_self_check_works_with_only_the_notebook(ch02, student_run):
 def otter_run(zip_path: Path, submission: Path, out: Path, keras_home: Path, **env):
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    process = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_path), str(submission),
-                              "-o", str(out), "--no-logo"], capture_output=True, text=True,
+    process = subprocess.run(gradescope.otter_run_command(zip_path, submission, out), capture_output=True, text=True,
                              env=_env(KERAS_HOME=str(keras_home), **env), timeout=1200)
     return process, time.monotonic() - started
 

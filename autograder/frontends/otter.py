@@ -12,7 +12,8 @@ otter's kernel:
   otter log in the submission is deleted (otter would unpickle it).
 - ``before_execution``: ``autograder grade``'s own engine grades the notebook (its kernel with
   time and memory limits, probes sent as text, judging in this process), then otter receives an
-  empty notebook to execute.
+  empty notebook to execute, in a kernel that imports the kit first (``kit_first_kernels``), as
+  the zip's ``run_otter.py`` does for otter's own process.
 - ``after_grading``: each hidden case of otter's results takes the kit's verdict and Korean
   message; the results' output is the kit's Korean feedback. The scores are therefore those of
   ``autograder grade``, case for case.
@@ -23,13 +24,14 @@ from __future__ import annotations
 import functools
 import os
 import pwd
+import tempfile
 from pathlib import Path
 
 from otter.plugins import AbstractOtterPlugin
 
 from ..engine.expected import load_expected
 from ..engine.kernel import KERNEL_ENV
-from ..platform_names import EXPECTED_FILE, STUDENT_USER
+from ..platform_names import EXPECTED_FILE, KIT_FIRST, STUDENT_USER
 
 FILES = Path("source") / "files"  # the zip's files/, below otter's autograder folder
 READABLE_DATA = Path("/tmp/autograder-data")  # datasets copied where that user can read them
@@ -49,6 +51,17 @@ def isolation() -> tuple[dict, str]:
         return {"sandbox": False}, f"주의: 샌드박스도 별도 사용자도 없이 채점했습니다 ({problem})."
     return {"sandbox": False, "run_as": STUDENT_USER}, \
         f"학생 코드는 별도 사용자({STUDENT_USER})로 실행되었습니다 (샌드박스를 쓸 수 없음: {problem})."
+
+
+def kit_first_kernels(folder: Path) -> None:
+    """Kernels started from now on by this process run ``KIT_FIRST`` before anything else (an
+    IPython startup file in ``folder``): otter's kernel imports otter, whose nbformat would build
+    jsonschema's IRI parser there too. Set after the kit's own kernels have run (their environment
+    is the sandbox's, or this process's)."""
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-kit-first.py").write_text(KIT_FIRST, encoding="utf-8")
+    os.environ["IPYTHONDIR"] = str(folder)
 
 
 def failed_result(assignment, path: Path, error: BaseException):
@@ -118,6 +131,7 @@ class AutograderPlugin(AbstractOtterPlugin):
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
             self._result = failed_result(self.assignment, Path(self.submission_path), error)
+        kit_first_kernels(Path(tempfile.mkdtemp(prefix="autograder-ipython-")))
         return nbformat.v4.new_notebook(metadata=submission.metadata)  # otter's kernel runs no student code
 
     def after_grading(self, results):

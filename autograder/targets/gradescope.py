@@ -23,6 +23,7 @@ import os
 import pprint
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -33,7 +34,7 @@ from ..engine.cases import Question
 from ..engine.grade import expected_observations
 from ..engine.kernel import Limits
 from ..engine.expected import dump_expected
-from ..platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, STUDENT_USER
+from ..platform_names import EXPECTED_FILE, GRADESCOPE_PLUGIN, KIT_FIRST, STUDENT_USER
 
 PYTHON_VERSION = "3.11"  # a string: YAML and JSON readers turn 3.10 into 3.1
 ZIP_NAME = "autograder.zip"
@@ -221,9 +222,12 @@ def data_plan(assignment, data: dict) -> list[str]:
     return lines
 
 
-# Put first in otter's run_otter.py: the kit, imported before otter's nbformat, keeps jsonschema
-# from building an IRI parser (``autograder/__init__.py``), 1.5 s of CPU in every Gradescope run.
-KIT_FIRST = "import autograder  # noqa: F401  (before otter: see the kit's __init__)\n"
+def otter_run_command(zip_path: Path, submission: Path, out: Path) -> list[str]:
+    """``otter run`` of a submission with the zip, in a process started the way Gradescope's
+    ``run_otter.py`` starts otter (``KIT_FIRST``, then otter): what a submission costs there.
+    A plain ``python -m otter run`` grades the same, 3 s of CPU later (tests/test_assignment_unit.py)."""
+    return [sys.executable, "-c", KIT_FIRST + "from otter.cli import cli\ncli(prog_name='otter')",
+            "run", "-a", str(zip_path), str(submission), "-o", str(out), "--no-logo"]
 
 
 def _edit_zip(zip_path: Path, setup_step: str) -> None:
