@@ -29,6 +29,19 @@ os.environ[registry.EXTRA_ENV] = ",".join(
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(TESTS), os.environ.get("PYTHONPATH")]))
 
 
+# The longest test files first (`--durations`, in order): `make test` gives each xdist worker one
+# file at a time, so a long file started last would run alone at the end. Order only.
+LONGEST_FIRST = ("test_batch.py", "test_corpus_kernel.py", "test_gradescope.py", "test_nbgrader.py",
+                 "test_sandbox.py", "test_notebooks.py", "test_forgers.py", "test_limits.py",
+                 "test_ch02_plus_assignment.py", "test_assignment_unit.py", "test_notebook_ch02_plus.py",
+                 "test_build_offline.py", "test_instructor_day.py", "test_colab.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the order within a file holds
+
+
 def subprocess_env(drop=(), **extra) -> dict:
     """The environment of the kit's subprocesses in tests, without the names in ``drop``."""
     env = {k: v for k, v in os.environ.items() if k not in drop}
