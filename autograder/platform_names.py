@@ -1,8 +1,8 @@
 """Names shared by what the build writes and what runs on a platform: the Gradescope zip's
 plugin path, its recorded observations, the separate user its ``setup.sh`` makes and the line
-that puts the kit before otter. They live
-here so that the builders (``targets``) and the front ends (``frontends``) never import each
-other; the file format of the recorded observations lives with the engine (``engine.expected``)."""
+that puts the kit before otter. They live here so that the builders (``targets``) and the front
+ends (``frontends``) never import each other; the file format of the recorded observations lives
+with the engine (``engine.expected``)."""
 
 GRADESCOPE_PLUGIN = "autograder.frontends.otter.AutograderPlugin"
 EXPECTED_FILE = "expected.json"  # the answer key's observations, recorded by the build
