@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import psutil
@@ -397,6 +398,7 @@ def test_under_otter_a_failure_of_the_kit_is_still_a_result(tiny, monkeypatch, t
     from autograder.engine import grade, records
     from autograder.engine.kernel import Limits
     from autograder.frontends.otter import AutograderPlugin
+    from autograder.platform_names import KIT_FIRST
 
     def broken(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded during ast construction")
@@ -404,8 +406,12 @@ def test_under_otter_a_failure_of_the_kit_is_still_a_result(tiny, monkeypatch, t
     monkeypatch.setattr(grade, "grade_notebook", broken)
     plugin = AutograderPlugin(str(tmp_path / "submission.ipynb"), {}, {"assignment": "tiny"})
     plugin._limits = Limits()
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "before"))  # the plugin sets it for otter's kernel: restored after
     returned = plugin.before_execution(nbformat.v4.new_notebook())
     assert returned.cells == []
+    startup = Path(os.environ["IPYTHONDIR"]) / "profile_default" / "startup" / "00-kit-first.py"
+    assert startup.read_text(encoding="utf-8") == KIT_FIRST  # otter's kernel still gets the kit first
+    shutil.rmtree(plugin._ipython_dir)  # after_grading's part
     result = plugin._result
     assert result.cases and all(case.points == 0 for case in result.cases)
     assert result.status.startswith(grade.GRADER_ERROR) and "RecursionError" in result.status

@@ -119,7 +119,7 @@ def remove_orphans(folder: Path) -> None:
 # Temporary folders of the kit (in the system's temporary folder): a prefix, then the owner's
 # pid. A run killed with SIGKILL cannot remove its own; the next run removes those whose owner
 # is gone (``remove_dead_temporaries``).
-TEMPORARY_PREFIXES = ("autograder-grade-", "autograder-nbgrader-", "agk-")
+TEMPORARY_PREFIXES = ("autograder-grade-", "autograder-nbgrader-", "autograder-ipython-", "agk-")
 
 
 def temporary_prefix(kind: str) -> str:

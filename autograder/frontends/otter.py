@@ -24,12 +24,14 @@ from __future__ import annotations
 import functools
 import os
 import pwd
+import shutil
 import tempfile
 from pathlib import Path
 
 from otter.plugins import AbstractOtterPlugin
 
 from ..engine.expected import load_expected
+from ..engine.files import temporary_prefix
 from ..engine.kernel import KERNEL_ENV
 from ..platform_names import EXPECTED_FILE, KIT_FIRST, STUDENT_USER
 
@@ -88,6 +90,7 @@ class AutograderPlugin(AbstractOtterPlugin):
         self._expected: dict | None = None
         self._result = None
         self._note = ""
+        self._ipython_dir: Path | None = None  # otter's kernel's startup file (``kit_first_kernels``)
 
     @functools.cached_property
     def assignment(self):
@@ -131,11 +134,15 @@ class AutograderPlugin(AbstractOtterPlugin):
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise
             self._result = failed_result(self.assignment, Path(self.submission_path), error)
-        kit_first_kernels(Path(tempfile.mkdtemp(prefix="autograder-ipython-")))
+        self._ipython_dir = Path(tempfile.mkdtemp(prefix=temporary_prefix("autograder-ipython-")))
+        kit_first_kernels(self._ipython_dir)
         return nbformat.v4.new_notebook(metadata=submission.metadata)  # otter's kernel runs no student code
 
     def after_grading(self, results):
         from ..engine import records
+
+        if self._ipython_dir is not None:  # otter's kernel has run (a killed run's: files.remove_dead_temporaries)
+            shutil.rmtree(self._ipython_dir, ignore_errors=True)
 
         by_question: dict[str, list] = {}
         for case in self._result.cases:
