@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..assignment import ROOT, Assignment
+from ..engine.kernel import Limits
 from ..mnist import MNIST
 from . import (q1_keras_mnist, q2_tensor_slicing, q3_elementwise, q4_broadcasting, q5_dot, q6_transpose,
                q7_gradient_tape, q8_from_scratch)
@@ -27,4 +28,8 @@ ASSIGNMENT = Assignment(
     datasets=(MNIST,),
     selfcheck_modules=("autograder.ch02.observe", "autograder.ch02.judges"),
     preload=("tensorflow",),
+    # One compute thread per kernel: the training check's eager steps (128 rows through a 784x512
+    # layer) are too small to split. On two idle cores a second thread took the same time and 23 %
+    # more CPU (benchmarks/threads.py), CPU another worker of the batch could use.
+    limits=Limits(threads=1),
 )

@@ -234,8 +234,8 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     workers are stopped and everything finished is written."""
     question_list = assignment.questions
     limits = limits or assignment.limits
-    if limits.threads is None:  # the workers' kernels share the CPUs
-        limits = limits.with_overrides(threads=capacity.kernel_threads(jobs))
+    share = capacity.kernel_threads(jobs)  # the workers' kernels share the CPUs
+    limits = limits.with_overrides(threads=min(limits.threads or share, share))
     if limits.sandbox and sandbox.check():
         raise sandbox.SandboxUnavailable(sandbox.check())
     out = out.resolve()  # the kernels see files by their absolute paths

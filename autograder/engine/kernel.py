@@ -68,7 +68,9 @@ class Limits:
     device: str = "auto"  # where TensorFlow computes: auto (a GPU when it sees one) | cpu | gpu
     sandbox: bool = True  # the kernel in bubblewrap (engine.sandbox); without it, a note in the status
     run_as: str | None = None  # without the sandbox: run the kernel as this user (setpriv; grader is root)
-    threads: int | None = None  # compute threads per kernel; None: the CPUs this grader may use (a batch divides them)
+    # compute threads per kernel; None: the CPUs this grader may use. A batch gives each kernel at
+    # most its share; an assignment whose work gains no time from more threads sets fewer.
+    threads: int | None = None
 
     # What a platform's configuration may set (the otter plugin's config, course files): the
     # limits themselves, never how the grader isolates kernels on the machine it runs on.

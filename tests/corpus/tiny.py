@@ -30,8 +30,12 @@ def slow_total(x):
     Variant("kit-import", "shortcut", replace={"scale": "from tiny.answer_key import scale\n"},
             expect={"q1_basics": 0}, status="채점 도구", kernel=True),
     # A cell grading needs (it defines a graded name) that hangs, or kills the kernel, after the
-    # definition; a demonstration cell that hangs is not run at all.
-    Variant("hangs-in-a-cell", "broken", append=("def scale(x, factor):\n    return x * factor\nwhile True:\n    pass",),
+    # definition; a demonstration cell that hangs is not run at all. The hang waits rather than
+    # spins: this class is graded about ten times by the batch tests, whose subject is the rows,
+    # and a spinning hang would take a core for its whole cell limit each time. Spinning hangs,
+    # stopped by the same limit, are the chapter-2 corpus's (infinite-loop-cell, naive-relu-hangs).
+    Variant("hangs-in-a-cell", "broken", append=(
+        "def scale(x, factor):\n    return x * factor\nimport time\nwhile True:\n    time.sleep(0.05)",),
             status="시간 제한"),
     Variant("kills-its-kernel", "broken", append=("def scale(x, factor):\n    return x * factor\nimport os\nos._exit(3)",),
             status="커널"),
