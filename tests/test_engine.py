@@ -497,6 +497,11 @@ def test_kernels_share_the_cpus_a_quota_leaves_the_grader(tiny):
 
     assert [capacity.kernel_threads(jobs, cpus) for jobs, cpus in [(1, 4), (2, 4), (2, 3), (4, 2), (1, 0.5)]] == \
         [4, 2, 1, 1, 1]
+    from autograder.engine.batch import worker_limits
+
+    # a batch: the share, or the assignment's fewer threads, never more than the share
+    assert [worker_limits(Limits(threads=threads), jobs, cpus).threads
+            for threads, jobs, cpus in [(None, 2, 4), (1, 1, 4), (8, 2, 4), (None, 4, 2)]] == [2, 1, 2, 1]
     env = KernelSetup.for_assignment(tiny, {}, Limits(threads=3)).env
     assert {env[name] for name in THREAD_ENV} == {"3"}
     with pytest.raises(ValueError, match="threads"):

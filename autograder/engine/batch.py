@@ -221,6 +221,13 @@ def _run(pending: list[Job], settings: Settings, jobs: int, finish: Callable[[Su
         _stop(workers)
 
 
+def worker_limits(limits: Limits, jobs: int, cpus: float | None = None) -> Limits:
+    """The limits each of ``jobs`` workers grades with: its kernels share the CPUs, so they
+    compute with at most their share (fewer where the assignment's limits say so)."""
+    share = capacity.kernel_threads(jobs, cpus)
+    return limits.with_overrides(threads=min(limits.threads or share, share))
+
+
 def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 1, force: bool = False,
               limits: Limits | None = None, cache: Path | None = None,
               on_result: Callable[[SubmissionResult, bool], None] | None = None) -> list[SubmissionResult]:
@@ -234,8 +241,7 @@ def grade_all(assignment, paths: list[Path], out: Path, data: dict, jobs: int = 
     workers are stopped and everything finished is written."""
     question_list = assignment.questions
     limits = limits or assignment.limits
-    share = capacity.kernel_threads(jobs)  # the workers' kernels share the CPUs
-    limits = limits.with_overrides(threads=min(limits.threads or share, share))
+    limits = worker_limits(limits, jobs)
     if limits.sandbox and sandbox.check():
         raise sandbox.SandboxUnavailable(sandbox.check())
     out = out.resolve()  # the kernels see files by their absolute paths
