@@ -29,7 +29,7 @@ ASSIGNMENT = Assignment(
     selfcheck_modules=("autograder.ch02.observe", "autograder.ch02.judges"),
     preload=("tensorflow",),
     # One compute thread per kernel: the training check's eager steps (128 rows through a 784x512
-    # layer) are too small to split. On two idle cores a second thread took the same time and 23 %
+    # layer) are too small to split. On two idle cores a second thread took the same time and 23-27 %
     # more CPU (benchmarks/threads.py), CPU another worker of the batch could use.
     limits=Limits(threads=1),
 )
