@@ -11,7 +11,6 @@ An assignment whose training gains no time from a second thread sets ``Limits(th
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import tempfile
@@ -39,7 +38,7 @@ def main() -> None:
     assignment = registry.get(args.assignment)
     data = {mnist.MNIST: mnist.resolve(args.mnist)}
     expected = expected_observations(assignment)
-    base = dataclasses.replace(assignment.limits, sandbox=sandbox.check() is None)
+    base = assignment.limits.with_overrides(sandbox=sandbox.check() is None)
     runs: dict[int, list] = defaultdict(list)
     with tempfile.TemporaryDirectory() as scratch:
         path = write_notebook(student_and_solution(assignment)[1], Path(scratch) / "solution.ipynb")
@@ -47,7 +46,7 @@ def main() -> None:
             for threads in args.threads:
                 with measured(runs[threads]):
                     result = grade_notebook(assignment, path, "solution", data,
-                                            dataclasses.replace(base, threads=threads), ProbeCache(None), expected)
+                                            base.with_overrides(threads=threads), ProbeCache(None), expected)
                 assert result.total == result.possible() and not result.cached, (result.status, result.cached)
     print(f"{assignment.id}: the solution graded with its training, {os.cpu_count()} cores, "
           f"{args.repeat} runs each (median); the assignment sets threads={assignment.limits.threads}")
