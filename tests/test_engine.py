@@ -411,6 +411,13 @@ def test_training_cache_key_follows_the_code_it_exercises(tmp_path):
     key = cache.code_key(spec, objects, submission.read(_notebook(tmp_path, base, "a.ipynb")))
     unrelated = base[:4] + ["print('something else')"]
     assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, unrelated, "b.ipynb"))) == key
+    # the same cells elsewhere in the notebook run the same: a scratch cell above them changes nothing
+    moved = ["x = 0  # 연습"] + base[:2] + ["print(x)"] + base[2:]
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, moved, "m.ipynb"))) == key
+    swapped = base[:1] + base[2:3] + base[1:2] + base[3:]  # the same cells in another order run differently
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, swapped, "s.ipynb"))) != key
+    joined = base[:1] + [base[1] + "\n" + base[2]] + base[3:]  # nor do they as one cell
+    assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, joined, "j.ipynb"))) != key
     changed = base[:1] + ["learning_rate = 0.5"] + base[2:]
     assert cache.code_key(spec, objects, submission.read(_notebook(tmp_path, changed, "c.ipynb"))) != key
     later = base + ["learning_rate = 0.5"]  # read when update_weights is called: it matters

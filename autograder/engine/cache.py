@@ -252,12 +252,15 @@ def _imported_names(source: str) -> frozenset[str]:
 def code_key(spec: dict, objects: tuple[str, ...], notebook: submission.Submission,
              probe_modules: tuple[str, ...] = (), cells: list[int] | None = None) -> str:
     """The key of a slow probe's observation: the probe, the kit's kernel-side code and the cells
-    that run (``closure(objects)`` unless ``cells`` are given), with their places."""
+    that run (``closure(objects)`` unless ``cells`` are given), in order. Not their places in the
+    notebook: the slow probe's kernel runs those cells alone, so a notebook with a cell added
+    above them (a student's scratch cell, nbgrader's test cells) is served the same result."""
     digest = hashlib.sha256()
     digest.update(kernel_code.digest(kernel_code.RUNTIME + tuple(probe_modules)).encode())
     digest.update(json.dumps(spec, sort_keys=True).encode())
     for index in closure(objects, notebook) if cells is None else cells:
-        digest.update(f"\0{index}\0".encode() + notebook.cells[index].encode())
+        source = notebook.cells[index].encode()
+        digest.update(f"\0{len(source)}\0".encode() + source)  # the length: where one cell ends
     return digest.hexdigest()
 
 
