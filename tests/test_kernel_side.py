@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import numpy as np
@@ -136,6 +137,32 @@ def test_the_harness_blocks_the_kit_and_caps_output():
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.startswith("blocked: 채점 중에는 solutions 모듈을 불러올 수 없습니다")
     assert "출력이 너무 길어" in output and len(output) < 400
+
+
+def test_pyplot_imported_by_a_library_runs_only_when_the_notebook_uses_it():
+    """Keras (imported by TensorFlow) imports pyplot for a helper: the harness defers running it.
+    The notebook's own import gives the real pyplot, and the library's name for it works too."""
+    script = harness_source(("autograder",), 10_000) + textwrap.dedent("""
+        import sys
+        try:  # what keras.src.visualization does
+            import matplotlib.pyplot as library_plt
+        except ImportError:
+            library_plt = None
+        print("deferred", "matplotlib.figure" not in sys.modules)
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        print("loaded", "matplotlib.figure" in sys.modules, type(plt).__name__)
+        plt.plot([1, 2]); plt.savefig("plot.png")
+        print("same", library_plt.gcf() is plt.gcf())
+        try:
+            import autograder
+        except ImportError:
+            print("kit blocked")
+    """)
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=tempfile.mkdtemp()).stdout
+    assert output.split("\n")[:4] == ["deferred True", "loaded True module", "same True", "kit blocked"], output
 
 
 def test_the_self_check_tool_is_an_inert_stand_in_in_graded_kernels():
