@@ -113,3 +113,18 @@ def test_the_platform_front_ends_cache_is_the_folder_autograder_cache_names(tmp_
     ProbeCache.from_environment().put("k", {"ok": True, "accuracy": 0.9})
     assert ProbeCache.from_environment().get("k") == {"ok": True, "accuracy": 0.9}
     assert (tmp_path / "shared" / "k.json").is_file()
+
+
+def test_failures_of_the_code_are_kept_and_failures_of_the_machine_are_not(tmp_path):
+    """An untouched stub raises the same NotImplementedError in every run: kept. A timeout, a dead
+    kernel, memory or a missing dataset depend on the machine and its load: computed again."""
+    cache = ProbeCache(tmp_path)
+    for kind in ("NotImplementedError", "TypeError", "AssertionError"):
+        failure = {"ok": False, "error": {"type": kind, "message": "-"}}
+        cache.put(kind, failure)
+        assert cache.get(kind) == failure, kind
+    for kind in ("Timeout", "Failed", "MemoryError", "MnistUnavailable", "OSError", "Unsupported"):
+        cache.put(kind, {"ok": False, "error": {"type": kind, "message": "-"}})
+        assert cache.get(kind) is None, kind
+    cache.put("no-error", {"ok": False})
+    assert cache.get("no-error") is None

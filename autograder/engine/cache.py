@@ -272,6 +272,23 @@ def _valid_key(path: Path) -> bytes | None:
         return None
 
 
+# Errors the code itself raises, whatever the machine: the same cells raise them again (an
+# untouched stub's NotImplementedError, a student's TypeError). A week-one class has many
+# notebooks with the training's stubs untouched: their training fails once, not once each.
+CODE_ERRORS = frozenset({"NotImplementedError", "NameError", "UnboundLocalError", "TypeError", "ValueError",
+                         "AttributeError", "IndexError", "KeyError", "AssertionError", "ZeroDivisionError"})
+
+
+def keeps(observation: dict) -> bool:
+    """Whether an observation is kept: a result, or a failure of the code's own making. Failures
+    of the machine or its limits (a timeout, a dead kernel, memory, MNIST missing) are computed
+    again: another run may not meet them."""
+    if observation.get("ok"):
+        return True
+    error = observation.get("error")
+    return isinstance(error, dict) and error.get("type") in CODE_ERRORS
+
+
 class ProbeCache:
     """Observations on disk, one JSON file per key, shared by every worker of a batch.
 
@@ -326,11 +343,11 @@ class ProbeCache:
             observation = json.loads(body)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, or truncated by a writer of an older kit: computed again
-        return observation if isinstance(observation, dict) and observation.get("ok") else None
+        return observation if isinstance(observation, dict) and keeps(observation) else None
 
     def put(self, key: str, observation: dict) -> None:
-        if self.folder is None or not observation.get("ok"):
-            return  # failures (timeouts, dead kernels) are not worth keeping
+        if self.folder is None or not keeps(observation):
+            return
         body = json.dumps(observation, sort_keys=True)
         files.write_text(self.folder / f"{key}.json",
                          json.dumps({"format": self.FORMAT, "observation": body, "mac": self._mac(key, body)}))
