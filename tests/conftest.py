@@ -49,6 +49,16 @@ def subprocess_env(drop=(), **extra) -> dict:
     return env
 
 
+def student_env(**extra) -> dict:
+    """The environment of a notebook run as a student runs it: one compute thread (TensorFlow's
+    and numpy's pools). Its results are the same (tests/test_notebooks.py: 0.9787 and 0.8126 with
+    one thread or two); with several test files at a time a wider pool only costs CPU (68 -> 56
+    core-s for the solution notebook). The kit's own kernels set their threads themselves."""
+    from autograder.engine.kernel import THREAD_ENV
+
+    return subprocess_env(**{name: "1" for name in THREAD_ENV}, **extra)
+
+
 @pytest.fixture(scope="session")
 def mnist_path() -> Path:
     try:
@@ -154,7 +164,7 @@ def student_run(ch02, built_notebooks, tmp_path_factory, mnist_path):
         nb.cells.insert(0, nbformat.v4.new_code_cell(
             harness_source(ch02.kit_roots, 200_000, [mnist.keras_patch_source(mnist_path)])))
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=student_env())
         nbformat.write(nb, str(executed(folder)))
 
     folder = shared_folder(tmp_path_factory, "student-run", run)

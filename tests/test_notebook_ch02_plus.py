@@ -217,6 +217,7 @@ def test_solution_notebook_runs_top_to_bottom_and_reproduces_its_numbers(tmp_pat
 
     from autograder.assignment import get
     from autograder.targets.build import student_and_solution
+    from conftest import student_env
 
     nb = student_and_solution(get("ch02_plus"))[1]  # the solution notebook `autograder build` writes
     for cell in nb.cells:
@@ -225,7 +226,7 @@ def test_solution_notebook_runs_top_to_bottom_and_reproduces_its_numbers(tmp_pat
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     started = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=student_env())
     seconds = time.perf_counter() - started
     errors = [(cell.source[:80], o.get("ename"), o.get("evalue")) for cell in nb.cells
               for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -261,7 +262,7 @@ def test_the_self_checks_run_in_a_kernel_from_the_built_notebooks(tmp_path, mnis
     from autograder.assignment import get
     from autograder.engine.kernel import harness_source
     from autograder.targets.build import student_and_solution
-    from conftest import cell_text, subprocess_env
+    from conftest import cell_text, student_env
 
     plus = get("ch02_plus")
     for kind, nb, said in zip(("student", "solution"), student_and_solution(plus),
@@ -273,7 +274,7 @@ def test_the_self_checks_run_in_a_kernel_from_the_built_notebooks(tmp_path, mnis
         folder = tmp_path / kind
         folder.mkdir()
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=subprocess_env())
+                       resources={"metadata": {"path": str(folder)}}).execute(cwd=str(folder), env=student_env())
         checks = [cell for cell in nb.cells if role(cell) == "check"]
         assert len(checks) == len(QUESTIONS)
         for cell in checks:

@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from autograder import mnist
 from autograder.targets import notebooks
 from autograder.targets.build import assignment_answer_key_file, student_and_solution
-from conftest import cell_text
+from conftest import cell_text, student_env
 
 GRADED = {"preprocess_images", "build_model", "crop_bottom_right", "crop_center", "get_batch", "naive_relu",
           "naive_add", "naive_add_matrix_and_vector", "naive_vector_dot", "naive_matrix_vector_dot",
@@ -79,7 +79,7 @@ def test_solution_notebook_reproduces_the_course_results(built_notebooks, tmp_pa
     nb.cells.insert(0, nbformat.v4.new_code_cell(mnist.keras_patch_source(mnist_path)))
     started = time.perf_counter()
     NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(env=student_env())
     seconds = time.perf_counter() - started
     errors = [(c.source[:60], o.ename) for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
