@@ -32,9 +32,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(TESTS), 
 # The longest test files first (`--durations`, in order): `make test` gives each xdist worker one
 # file at a time, so a long file started last would run alone at the end. Order only.
 LONGEST_FIRST = ("test_batch.py", "test_corpus_kernel.py", "test_gradescope.py", "test_nbgrader.py",
-                 "test_sandbox.py", "test_notebooks.py", "test_forgers.py", "test_limits.py",
-                 "test_ch02_plus_assignment.py", "test_assignment_unit.py", "test_notebook_ch02_plus.py",
-                 "test_build_offline.py", "test_instructor_day.py", "test_colab.py")
+                 "test_sandbox.py", "test_notebooks.py", "test_limits.py", "test_forgers.py",
+                 "test_notebook_ch02_plus.py", "test_build_offline.py", "test_assignment_unit.py",
+                 "test_instructor_day.py", "test_corpus_inprocess.py", "test_ch02_plus_assignment.py", "test_colab.py")
 
 
 def pytest_collection_modifyitems(items):

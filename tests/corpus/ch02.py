@@ -512,7 +512,11 @@ def naive_add(x, y):
     Variant("prints-tens-of-megabytes", "hostile", append=("print('스팸' * 20_000_000)",)),
     # Cells grading needs (each defines a graded name) that hang, kill the kernel or eat memory
     # after the definition. A demonstration cell that does so is not run at all.
-    Variant("infinite-loop-cell", "broken", append=(NAIVE_RELU + "while True:\n    pass",), status="시간 제한"),
+    # This hang waits rather than spins: the cell limit stops it the same way (an interrupt), without
+    # a core for 15 s. Spinning hangs: naive-relu-hangs (in a cell grading needs, then in a probe),
+    # unstoppable-loop-in-function and infinite-loop-in-function (in probes).
+    Variant("infinite-loop-cell", "broken", append=(NAIVE_RELU + "import time\nwhile True:\n    time.sleep(0.05)",),
+            status="시간 제한"),
     Variant("infinite-loop-in-a-demonstration", "broken", append=("while True:\n    pass",), status="ok"),
     Variant("infinite-loop-in-function", "broken", replace={"naive_add_matrix_and_vector": """
 def naive_add_matrix_and_vector(x, y):

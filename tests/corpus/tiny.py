@@ -33,7 +33,7 @@ def slow_total(x):
     # definition; a demonstration cell that hangs is not run at all. The hang waits rather than
     # spins: this class is graded about ten times by the batch tests, whose subject is the rows,
     # and a spinning hang would take a core for its whole cell limit each time. Spinning hangs,
-    # stopped by the same limit, are the chapter-2 corpus's (infinite-loop-cell, naive-relu-hangs).
+    # stopped by the same limit, are the chapter-2 corpus's (naive-relu-hangs, unstoppable-loop-in-function).
     Variant("hangs-in-a-cell", "broken", append=(
         "def scale(x, factor):\n    return x * factor\nimport time\nwhile True:\n    time.sleep(0.05)",),
             status="시간 제한"),
