@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 
 import numpy as np
@@ -139,7 +138,7 @@ def test_the_harness_blocks_the_kit_and_caps_output():
     assert "출력이 너무 길어" in output and len(output) < 400
 
 
-def test_pyplot_imported_by_a_library_runs_only_when_the_notebook_uses_it():
+def test_pyplot_imported_by_a_library_runs_only_when_the_notebook_uses_it(tmp_path):
     """Keras (imported by TensorFlow) imports pyplot for a helper: the harness defers running it.
     The notebook's own import gives the real pyplot, and the library's name for it works too."""
     script = harness_source(("autograder",), 10_000) + textwrap.dedent("""
@@ -161,7 +160,7 @@ def test_pyplot_imported_by_a_library_runs_only_when_the_notebook_uses_it():
             print("kit blocked")
     """)
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                            cwd=tempfile.mkdtemp()).stdout
+                            cwd=tmp_path).stdout
     assert output.split("\n")[:4] == ["deferred True", "loaded True module", "same True", "kit blocked"], output
 
 

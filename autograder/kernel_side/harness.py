@@ -113,7 +113,7 @@ DEFERRED = ("matplotlib.pyplot",)
 
 def install(output_chars, blocked, stand_ins=()):
     """Cap stdout and stderr, block the kit's packages, put inert stand-ins in place of
-    ``stand_ins``; returns the blocker (otter removes it again before its checks, which import
+    ``stand_ins``, defer ``DEFERRED``; returns the blocker (otter removes it again before its checks, which import
     the kit)."""
     sys.stdout = CappedStream(sys.stdout, output_chars)
     sys.stderr = CappedStream(sys.stderr, output_chars)
@@ -121,7 +121,7 @@ def install(output_chars, blocked, stand_ins=()):
     sys.meta_path.insert(0, blocker)
     if stand_ins:
         sys.meta_path.insert(1, StandIns(stand_ins))
-    sys.meta_path.insert(sys.meta_path.index(blocker) + 1, DeferredImports(DEFERRED))  # the kit stays blocked
+    sys.meta_path.insert(1, DeferredImports(DEFERRED))  # after the blocker: the kit stays blocked
     for name in stand_ins:
         sys.modules[name] = _stand_in(name)
     return blocker
